@@ -1,0 +1,42 @@
+# Mediated vPMU for x86 KVM on Linux 6.12: the series, its build and its test rig.
+# `make` runs the main job (build, boot, run a guest, summary); `make check` runs every test.
+# See README.md. Variables: COLD=1 (ignore the machine cache), BASE_TREE=/path/to/linux
+# (your own 6.12.y tree as the base), FORCE=1 (let `make tree` discard unexported work).
+
+S := scripts
+
+.PHONY: all check tree export checkpatch bisect-check qemu kernel boot baseline clean help
+
+all:
+	@$(S)/main.sh
+
+check:
+	@$(S)/check.sh
+
+tree:
+	@$(S)/deps.sh && $(S)/tree.sh
+
+export:
+	@$(S)/export.sh
+
+checkpatch:
+	@$(S)/tree.sh >/dev/null && $(S)/checkpatch.sh
+
+bisect-check:
+	@$(S)/bisect-check.sh
+
+qemu:
+	@$(S)/deps.sh && $(S)/build-qemu.sh
+
+kernel:
+	@$(S)/tree.sh && $(S)/build-kernel.sh
+
+boot: kernel qemu
+	@$(S)/build-selftests.sh && $(S)/mkinitramfs.sh && $(S)/boot.sh $(or $(CONFIG),default) $(TESTS)
+
+clean:
+	rm -rf build/obj build/initramfs* build/logs build/qemu
+
+help:
+	@sed -n '1,5p' Makefile
+	@grep -E '^[a-z-]+:' Makefile | cut -d: -f1 | tr '\n' ' '; echo

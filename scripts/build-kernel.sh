@@ -1,0 +1,57 @@
+#!/bin/bash
+# Configure and build the kernel tree out of tree, with ccache: bzImage plus the KVM modules.
+# The .config is regenerated from x86_64_defconfig + kvm_guest.config + kconfig/rig.config and
+# replaced only when its content changes, so an unchanged tree rebuilds in seconds.
+. "$(dirname "$0")/lib.sh"
+
+export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 1970" KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
+KMAKE=(make -s -C "$KTREE" -j"$(nproc)" CC="ccache gcc" HOSTCC="ccache gcc")
+
+stage "kernel: configure"
+gen=$BUILD/obj/config-gen
+mkdir -p "$gen" "$KOBJ"
+run_logged "$LOGS/kconfig.log" "${KMAKE[@]}" O="$gen" x86_64_defconfig kvm_guest.config
+run_logged "$LOGS/kconfig-merge.log" "$KTREE/scripts/kconfig/merge_config.sh" -m -O "$gen" \
+	"$gen/.config" "$TOP/kconfig/rig.config"
+run_logged "$LOGS/kconfig-olddefconfig.log" "${KMAKE[@]}" O="$gen" olddefconfig
+# Kconfig silently drops options whose dependencies are unmet: check every one we asked for.
+missing=0
+while read -r line; do
+	case $line in
+	CONFIG_*=*)
+		grep -qxF "$line" "$gen/.config" || {
+			echo "kconfig/rig.config asks for '$line'; the final .config has '$(grep -E "^(# )?${line%%=*}[= ]" "$gen/.config" || echo "nothing")'" >&2
+			missing=1; }
+		;;
+	"# CONFIG_"*" is not set")
+		opt=${line#\# }; opt=${opt%% *}
+		! grep -qE "^$opt=[ym]" "$gen/.config" || {
+			echo "kconfig/rig.config asks for '$line'; the final .config has '$(grep -E "^$opt=" "$gen/.config")'" >&2
+			missing=1; }
+		;;
+	esac
+done < "$TOP/kconfig/rig.config"
+[ $missing = 0 ] || die "the kernel config lost options of kconfig/rig.config (dependencies unmet?)"
+if ! cmp -s "$gen/.config" "$KOBJ/.config"; then
+	cp "$gen/.config" "$KOBJ/.config"
+	msg "new .config"
+fi
+stage_end
+
+stage "kernel: build (bzImage, modules)"
+if ! "${KMAKE[@]}" O="$KOBJ" bzImage modules > "$LOGS/kernel-build.log" 2>&1; then
+	grep -E ': (error|fatal error):|^make.*Error' "$LOGS/kernel-build.log" | head -n 20 >&2
+	# Name the patches that touched the files the compiler complains about.
+	base=$(tree_state base)
+	grep -oE '^[^ :]+\.[chS]:[0-9]+:[0-9]+: (fatal )?error' "$LOGS/kernel-build.log" |
+		cut -d: -f1 | sed "s|^$KTREE/||; s|^\.\./||" | sort -u | while read -r f; do
+		kgit log --format="    culprit: patch '%s' touched $f" "$base..HEAD" -- "$f"
+	done >&2
+	die "kernel build failed: see $LOGS/kernel-build.log"
+fi
+for m in arch/x86/boot/bzImage arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko \
+	arch/x86/kvm/kvm-intel.ko virt/lib/irqbypass.ko; do
+	[ -e "$KOBJ/$m" ] || die "kernel build did not produce $m (config?)"
+done
+msg "$(cat "$KOBJ/include/config/kernel.release") built; ccache: $(ccache -s 2>/dev/null | grep -iE '^ *hits' | head -n1 | tr -s ' ')"
+stage_end

@@ -1,0 +1,150 @@
+# Shared shell functions and paths of the harness. Sourced, never run.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=../config/versions
+. "$TOP/config/versions"
+# shellcheck source=../config/identity
+. "$TOP/config/identity"
+
+# Generated material lives under one ignored directory of the checkout; downloads, the
+# built QEMU and ccache live in a machine-level cache keyed by content. COLD=1 uses a
+# fresh, private cache and build directory (to measure a new machine) and leaves the
+# developer's tree and the machine cache alone.
+if [ "${COLD:-0}" = 1 ]; then
+	BUILD=${BUILD:-$TOP/build/cold}
+	CACHE=$BUILD/cache
+else
+	BUILD=${BUILD:-$TOP/build}
+	CACHE=${CACHE:-/var/cache/mvpmu-series}
+fi
+KTREE=$BUILD/linux			# the kernel tree (a git repo: base + one commit per patch)
+KOBJ=$BUILD/obj/linux			# out-of-tree kernel build dir
+LOGS=$BUILD/logs
+PY=/usr/bin/python3			# Debian's python, not whatever is first on PATH
+export CCACHE_DIR=$CACHE/ccache
+export CCACHE_BASEDIR=$TOP
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+mkdir -p "$BUILD" "$CACHE" "$LOGS"
+
+_stage_name=""
+_stage_t0=0
+_run_t0=${_run_t0:-$(date +%s)}
+export _run_t0
+
+# stage NAME: print a stage header; stage_end prints its elapsed time.
+stage() {
+	_stage_name=$1
+	_stage_t0=$(date +%s)
+	printf '==> %s\n' "$1"
+}
+
+stage_end() {
+	local t=$(( $(date +%s) - _stage_t0 ))
+	printf '<== %s: %dm%02ds (total %ds)\n' "$_stage_name" $((t / 60)) $((t % 60)) \
+		$(( $(date +%s) - _run_t0 ))
+}
+
+msg() { printf '    %s\n' "$*"; }
+warn() { printf '\n!!! WARNING: %s\n\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# hash_of FILE|DIR...: a content key for cache stamps (file names and contents).
+hash_of() {
+	local f
+	for f in "$@"; do
+		if [ -d "$f" ]; then
+			(cd "$f" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum)
+		elif [ -e "$f" ]; then
+			printf '%s ' "$(basename "$f")"; sha256sum < "$f"
+		else
+			printf 'missing %s\n' "$f"
+		fi
+	done | sha256sum | cut -c1-16
+}
+
+# run_logged LOG CMD...: run a command with its output in LOG; on failure show the tail.
+run_logged() {
+	local log=$1; shift
+	if ! "$@" > "$log" 2>&1; then
+		tail -n 40 "$log" >&2
+		die "'$*' failed; full log: $log"
+	fi
+}
+
+# The private apt configuration used to reach newer Debian suites for source packages
+# (QEMU, meson) without touching the system's apt configuration.
+APT_PRIV=$CACHE/apt
+apt_priv() {
+	mkdir -p "$APT_PRIV/sources.list.d" "$APT_PRIV/lists/partial" "$APT_PRIV/archives/partial"
+	if [ ! -e "$APT_PRIV/sources.list.d/debian.sources" ]; then
+		cat > "$APT_PRIV/sources.list.d/debian.sources" <<-EOS
+		Types: deb deb-src
+		URIs: http://deb.debian.org/debian
+		Suites: bookworm trixie sid experimental
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+		EOS
+	fi
+	apt-get -o Dir::Etc::SourceList=/dev/null \
+		-o Dir::Etc::SourceParts="$APT_PRIV/sources.list.d" \
+		-o Dir::State::Lists="$APT_PRIV/lists" \
+		-o Dir::Cache::Archives="$APT_PRIV/archives" \
+		-o Dir::State::status=/dev/null \
+		-o Debug::NoLocking=1 -o APT::Sandbox::User=root "$@"
+}
+
+# apt_priv_update: refresh the private lists at most once a day.
+apt_priv_update() {
+	local stamp=$APT_PRIV/updated
+	if [ ! -e "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
+		apt_priv update -q > "$LOGS/apt-priv-update.log" 2>&1 ||
+			{ tail "$LOGS/apt-priv-update.log"; die "private apt update failed"; }
+		touch "$stamp"
+	fi
+}
+
+# --- the kernel tree and the series ---------------------------------------------------
+# Git in the kernel tree, independent of the user's global git configuration.
+kgit() { GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$KTREE" "$@"; }
+
+series_patches() {	# the series' patch files in order, without the cover letter
+	find "$TOP/patches" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
+		! -name '0000-cover-letter.patch' | LC_ALL=C sort
+}
+
+series_hash() { hash_of "$TOP/patches"; }
+
+# format_series DIR: write the tree's commits (base..HEAD) as patches into DIR, the way
+# `make export` does: stable names, no commit ids, no tool version, numbered subjects.
+format_series() {
+	local base
+	base=$(tree_state base)
+	kgit format-patch -q --zero-commit --no-signature --numbered --subject-prefix=PATCH \
+		--stat=72 -o "$1" "$base..HEAD"
+}
+
+STATE_FILE=$KTREE/.git/mvpmu-state
+tree_state() {	# tree_state KEY: base | series | head
+	[ -f "$STATE_FILE" ] || return 0
+	awk -v k="$1" '$1 == k {print $2}' "$STATE_FILE"
+}
+
+save_tree_state() {	# save_tree_state BASE: the tree now holds exactly patches/
+	printf 'base %s\nseries %s\nhead %s\n' "$1" "$(series_hash)" \
+		"$(kgit rev-parse HEAD)" > "$STATE_FILE"
+}
+
+# tree_unexported: print why the tree holds work that patches/ does not (empty if none).
+tree_unexported() {
+	[ -d "$KTREE/.git" ] || return 0
+	if [ "$(kgit rev-parse HEAD)" != "$(tree_state head)" ]; then
+		echo "its commits differ from the last apply/export"
+	elif [ -n "$(kgit status --porcelain | head -n 3)" ]; then
+		echo "it has uncommitted changes"
+	fi
+}
+
+name_email() { sed -n 's/^\(.*\) <\(.*\)>$/\1\n\2/p' <<< "$SERIES_IDENTITY"; }

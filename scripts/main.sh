@@ -1,0 +1,33 @@
+#!/bin/bash
+# `make`: build what is needed, boot the patched kernel in the rig, load KVM, run a guest
+# and print a short summary.
+. "$(dirname "$0")/lib.sh"
+
+"$TOP/scripts/deps.sh"
+"$TOP/scripts/build-qemu.sh"
+"$TOP/scripts/tree.sh"
+"$TOP/scripts/build-kernel.sh"
+"$TOP/scripts/build-selftests.sh"
+"$TOP/scripts/mkinitramfs.sh"
+guest=${GUEST_TEST:-svm_vmcall_test}
+"$TOP/scripts/boot.sh" default "$guest"
+
+con=$LOGS/default.console.log
+res=$LOGS/default.results.log
+base=$(tree_state base)
+repo=$(ls -d "$CACHE"/base/*.git | while read -r r; do
+	[ "$(git -C "$r" rev-parse HEAD)" = "$base" ] && echo "$r"; done | head -n1)
+n=$(kgit rev-list --count "$base..HEAD")
+echo
+echo "== Mediated vPMU series: summary"
+echo "Base:            $(cat "$repo/base-version" 2>/dev/null || kgit log -1 --format=%s "$base") ($(make -s -C "$KTREE" kernelversion))"
+echo "Patches applied: $n"
+kgit log --reverse --format='                 %s' "$base..HEAD"
+echo "Kernel:          $(cat "$KOBJ/include/config/kernel.release")"
+echo "QEMU:            $(cat "$BUILD/qemu-bin/version") ($("$BUILD/qemu-bin/qemu-system-x86_64" --version | head -n1))"
+echo "Host PMU:        $(sed -E 's/^\[[ 0-9.]+\] //' "$con" | grep -m1 -E '^Performance Events:' || echo 'no "Performance Events" line')"
+sed -E 's/^\[[ 0-9.]+\] //' "$con" | grep -E '^kvm_amd: .*PMU|^kvm_amd: .*mediated' | sed 's/^/                 /' || true
+echo "KVM parameters:  $(grep -E '^# param (kvm\.enable_pmu|kvm_amd\..*pmu.*|kvm_intel\..*pmu.*)=' "$res" | sed 's/^# param //' | tr '\n' ' ')"
+line=$(grep -E "^(not )?ok [0-9]+ selftest:$guest" "$res" || true)
+echo "Guest:           $guest: ${line:-no result (see $con)}"
+case $line in ok*) exit 0 ;; *) exit 1 ;; esac
