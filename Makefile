@@ -34,6 +34,9 @@ kernel:
 boot: kernel qemu
 	@$(S)/build-selftests.sh && $(S)/mkinitramfs.sh && $(S)/boot.sh $(or $(CONFIG),default) $(TESTS)
 
+baseline:
+	@$(S)/baseline.sh
+
 clean:
 	rm -rf build/obj build/initramfs* build/logs build/qemu
 

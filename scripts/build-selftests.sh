@@ -19,7 +19,10 @@ if [ "$(cat "$hdr/.key" 2>/dev/null)" != "$key" ]; then
 fi
 targets=()
 for t in "${tests[@]}"; do
-	src=$(cd "$KTREE/tools/testing/selftests/kvm" && ls -d x86_64/"$t".c "$t".c 2>/dev/null | head -n1)
+	src=""
+	for c in x86_64/"$t".c "$t".c; do
+		[ -e "$KTREE/tools/testing/selftests/kvm/$c" ] && { src=$c; break; }
+	done
 	[ -n "$src" ] || die "selftest '$t' (named in tests/expect/) does not exist in the tree"
 	targets+=("$sto/${src%.c}")
 done

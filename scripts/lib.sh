@@ -111,11 +111,12 @@ apt_priv_update() {
 kgit() { GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$KTREE" "$@"; }
 
 series_patches() {	# the series' patch files in order, without the cover letter
+	[ "${SERIES_NONE:-0}" = 1 ] && return 0	# the unpatched base (make baseline)
 	find "$TOP/patches" -maxdepth 1 -name '[0-9][0-9][0-9][0-9]-*.patch' \
 		! -name '0000-cover-letter.patch' | LC_ALL=C sort
 }
 
-series_hash() { hash_of "$TOP/patches"; }
+series_hash() { if [ "${SERIES_NONE:-0}" = 1 ]; then echo none; else hash_of "$TOP/patches"; fi; }
 
 # format_series DIR: write the tree's commits (base..HEAD) as patches into DIR, the way
 # `make export` does: stable names, no commit ids, no tool version, numbered subjects.
