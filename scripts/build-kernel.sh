@@ -1,7 +1,9 @@
 #!/bin/bash
 # Configure and build the kernel tree out of tree, with ccache: bzImage plus the KVM modules.
-# The .config is regenerated from x86_64_defconfig + kvm_guest.config + kconfig/rig.config and
-# replaced only when its content changes, so an unchanged tree rebuilds in seconds.
+# The .config is regenerated from x86_64_defconfig + kvm_guest.config + kconfig/rig.config
+# (+ kconfig/series.config, the options the series itself adds, except for the unpatched base
+# of `make baseline`) and replaced only when its content changes, so an unchanged tree rebuilds
+# in seconds.
 . "$(dirname "$0")/lib.sh"
 
 export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 1970" KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
@@ -11,8 +13,10 @@ stage "kernel: configure"
 gen=$BUILD/obj/config-gen
 mkdir -p "$gen" "$KOBJ"
 run_logged "$LOGS/kconfig.log" "${KMAKE[@]}" O="$gen" x86_64_defconfig kvm_guest.config
+fragments=("$TOP/kconfig/rig.config")
+[ "${SERIES_NONE:-0}" = 1 ] || fragments+=("$TOP/kconfig/series.config")
 run_logged "$LOGS/kconfig-merge.log" "$KTREE/scripts/kconfig/merge_config.sh" -m -O "$gen" \
-	"$gen/.config" "$TOP/kconfig/rig.config"
+	"$gen/.config" "${fragments[@]}"
 run_logged "$LOGS/kconfig-olddefconfig.log" "${KMAKE[@]}" O="$gen" olddefconfig
 # Kconfig silently drops options whose dependencies are unmet: check every one we asked for.
 missing=0
@@ -20,18 +24,18 @@ while read -r line; do
 	case $line in
 	CONFIG_*=*)
 		grep -qxF "$line" "$gen/.config" || {
-			echo "kconfig/rig.config asks for '$line'; the final .config has '$(grep -E "^(# )?${line%%=*}[= ]" "$gen/.config" || echo "nothing")'" >&2
+			echo "kconfig/ asks for '$line'; the final .config has '$(grep -E "^(# )?${line%%=*}[= ]" "$gen/.config" || echo "nothing")'" >&2
 			missing=1; }
 		;;
 	"# CONFIG_"*" is not set")
 		opt=${line#\# }; opt=${opt%% *}
 		! grep -qE "^$opt=[ym]" "$gen/.config" || {
-			echo "kconfig/rig.config asks for '$line'; the final .config has '$(grep -E "^$opt=" "$gen/.config")'" >&2
+			echo "kconfig/ asks for '$line'; the final .config has '$(grep -E "^$opt=" "$gen/.config")'" >&2
 			missing=1; }
 		;;
 	esac
-done < "$TOP/kconfig/rig.config"
-[ $missing = 0 ] || die "the kernel config lost options of kconfig/rig.config (dependencies unmet?)"
+done < <(cat "${fragments[@]}")
+[ $missing = 0 ] || die "the kernel config lost options of kconfig/*.config (dependencies unmet?)"
 if ! cmp -s "$gen/.config" "$KOBJ/.config"; then
 	cp "$gen/.config" "$KOBJ/.config"
 	msg "new .config"

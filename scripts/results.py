@@ -202,6 +202,7 @@ def summary(path):
         for l in rows:
             if l.startswith('not ok'):
                 print('  ' + l)
+        print()
     print(f'{p} passed, {f} failed, {s} skipped')
     return 1 if f else 0
 
