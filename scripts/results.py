@@ -65,7 +65,12 @@ def parse_ktap(lines):
         if indent and suite:
             name = f'{suite}.{name}'
         st = 'fail' if failed else 'skip' if directive.upper().startswith('SKIP') else 'pass'
-        res['kunit:' + name] = (st, directive[4:].strip() if st == 'skip' else directive, [])
+        detail = directive[4:].strip() if st == 'skip' else directive
+        if st == 'skip' and not detail and not indent:
+            # A skipped suite gives no reason of its own: its cases do.
+            detail = '; '.join(sorted({d for n, (t, d, _) in res.items()
+                                       if n.startswith(f'kunit:{name}.') and t == 'skip'}))
+        res['kunit:' + name] = (st, detail, [])
     return res
 
 
