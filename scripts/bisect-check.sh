@@ -7,9 +7,11 @@
 "$TOP/scripts/tree.sh" --check
 base=$(tree_state base)
 [ -e "$KOBJ/.config" ] || "$TOP/scripts/build-kernel.sh"
-wt=$BUILD/bisect
-obj=$BUILD/obj/bisect
-if [ ! -d "$wt" ]; then kgit worktree add -q --detach "$wt" "$base"; fi
+# Same relative layout as build/linux and build/obj/linux, so that ccache (CCACHE_BASEDIR)
+# serves objects of unchanged sources from the main build.
+wt=$BUILD/bisect/linux
+obj=$BUILD/bisect/obj/linux
+if [ ! -e "$wt/.git" ]; then mkdir -p "$(dirname "$wt")"; kgit worktree add -q --detach "$wt" "$base"; fi
 mkdir -p "$obj"
 cp "$KOBJ/.config" "$obj/.config"
 export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 1970" KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
@@ -33,7 +35,7 @@ for c in "${commits[@]}"; do
 	fi
 	[ ${#targets[@]} -gt 0 ] || { msg "nothing to build"; stage_end; continue; }
 	run_logged "$LOGS/bisect-olddefconfig.log" make -s -C "$wt" O="$obj" olddefconfig
-	if ! make -s -C "$wt" O="$obj" -j"$(nproc)" CC="ccache gcc" "${targets[@]}" \
+	if ! make -s -C "$wt" O="$obj" -j"$(nproc)" CC="ccache gcc" HOSTCC="ccache gcc" "${targets[@]}" \
 		> "$LOGS/bisect-$i.log" 2>&1; then
 		grep -E 'error|Error' "$LOGS/bisect-$i.log" | head -n 20 >&2
 		die "patch $i ('$subj') does not build: see $LOGS/bisect-$i.log"
