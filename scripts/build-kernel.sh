@@ -44,13 +44,21 @@ stage_end
 
 stage "kernel: build (bzImage, modules)"
 if ! "${KMAKE[@]}" O="$KOBJ" bzImage modules > "$LOGS/kernel-build.log" 2>&1; then
-	grep -E ': (error|fatal error):|^make.*Error' "$LOGS/kernel-build.log" | head -n 20 >&2
-	# Name the patches that touched the files the compiler complains about.
+	grep -E ': (error|fatal error):|^make.*Error' "$LOGS/kernel-build.log" | head -n 20 >&2 || true
+	# Name the patch that wrote each line the compiler complains about (git blame), or
+	# else every patch that touched the file.
 	base=$(tree_state base)
+	rel=$(realpath --relative-to="$KOBJ" "$KTREE")
 	grep -oE '^[^ :]+\.[chS]:[0-9]+:[0-9]+: (fatal )?error' "$LOGS/kernel-build.log" |
-		cut -d: -f1 | sed "s|^$KTREE/||; s|^\.\./||" | sort -u | while read -r f; do
-		kgit log --format="    culprit: patch '%s' touched $f" "$base..HEAD" -- "$f"
-	done >&2
+		cut -d: -f1,2 | sed "s|^$rel/||; s|^$KTREE/||" | awk '!seen[$0]++' | head -n 5 |
+		while IFS=: read -r f line; do
+		c=$(kgit blame -L "$line,$line" --porcelain HEAD -- "$f" 2>/dev/null | head -n1 | cut -d' ' -f1)
+		if [ -n "$c" ] && kgit merge-base --is-ancestor "$base" "$c" && [ "$c" != "$base" ]; then
+			kgit log -1 --format="    culprit: patch '%s' wrote $f:$line" "$c"
+		else
+			kgit log --format="    culprit?: patch '%s' touched $f" "$base..HEAD" -- "$f"
+		fi
+	done >&2 || true
 	die "kernel build failed: see $LOGS/kernel-build.log"
 fi
 for m in arch/x86/boot/bzImage arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko \
