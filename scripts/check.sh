@@ -25,7 +25,7 @@ fail_stage() {	# fail_stage NAME WHY: record the failure, skip the rest
 
 stage "series: apply"
 if "$TOP/scripts/tree.sh" --check; then echo "ok series:applies" >> "$R"; else
-	fail_stage series:applies "the series does not apply (see above)"; fi
+	fail_stage series:applies "the series could not be applied to the tree (see above)"; fi
 stage_end
 
 stage "series: identity and checkpatch --strict"
