@@ -57,7 +57,7 @@ last_date=$(kgit log -1 --format=%aD HEAD)
 	printf '%s\n' "$body" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
 	echo
 	kgit shortlog "$base..HEAD"
-	kgit diff --stat=72 "$base..HEAD" | sed 's/^/ /'
+	kgit diff --stat=72 "$base..HEAD"
 	echo
 } > "$tmp/cover"
 
