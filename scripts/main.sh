@@ -25,7 +25,8 @@ echo "Patches applied: $n"
 kgit log --reverse --format='                 %s' "$base..HEAD"
 echo "Kernel:          $(cat "$KOBJ/include/config/kernel.release")"
 echo "QEMU:            $(cat "$BUILD/qemu-bin/version") ($("$BUILD/qemu-bin/qemu-system-x86_64" --version | head -n1))"
-echo "Host PMU:        $(sed -E 's/^\[[ 0-9.]+\] //' "$con" | grep -m1 -E '^Performance Events:' || echo 'no "Performance Events" line')"
+pmu=$(sed -E 's/^\[[ 0-9.]+\] //' "$con" | awk '/^Performance Events:/ && !n++')
+echo "Host PMU:        ${pmu:-no \"Performance Events\" line in $con}"
 sed -E 's/^\[[ 0-9.]+\] //' "$con" | grep -E '^kvm_amd: .*PMU|^kvm_amd: .*mediated' | sed 's/^/                 /' || true
 echo "KVM parameters:  $(grep -E '^# param (kvm\.enable_pmu|kvm_amd\..*pmu.*|kvm_intel\..*pmu.*)=' "$res" | sed 's/^# param //' | tr '\n' ' ')"
 line=$(grep -E "^(not )?ok [0-9]+ selftest:$guest" "$res" || true)
