@@ -6,12 +6,7 @@ export BUILD SERIES_NONE=1
 BUILD=$(cd "$(dirname "$0")/.." && pwd)/build/baseline
 . "$(dirname "$0")/lib.sh"
 
-"$TOP/scripts/deps.sh"
-"$TOP/scripts/build-qemu.sh"
-"$TOP/scripts/tree.sh"
-"$TOP/scripts/build-kernel.sh"
-"$TOP/scripts/build-selftests.sh"
-"$TOP/scripts/mkinitramfs.sh"
+build_rig
 "$TOP/scripts/boot.sh" default
 stage "baseline: splats of the unpatched base"
 $PY -c "

@@ -149,3 +149,11 @@ tree_unexported() {
 }
 
 name_email() { sed -n 's/^\(.*\) <\(.*\)>$/\1\n\2/p' <<< "$SERIES_IDENTITY"; }
+
+# build_rig: everything a boot of the rig needs, each step incremental.
+build_rig() {
+	local s
+	for s in deps build-qemu tree build-kernel build-selftests mkinitramfs; do
+		"$TOP/scripts/$s.sh"
+	done
+}

@@ -3,12 +3,7 @@
 # and print a short summary.
 . "$(dirname "$0")/lib.sh"
 
-"$TOP/scripts/deps.sh"
-"$TOP/scripts/build-qemu.sh"
-"$TOP/scripts/tree.sh"
-"$TOP/scripts/build-kernel.sh"
-"$TOP/scripts/build-selftests.sh"
-"$TOP/scripts/mkinitramfs.sh"
+build_rig
 guest=${GUEST_TEST:-svm_vmcall_test}
 "$TOP/scripts/boot.sh" default "$guest"
 
