@@ -5,7 +5,7 @@
 
 S := scripts
 
-.PHONY: all check tree export checkpatch bisect-check qemu kernel boot baseline clean help
+.PHONY: all check tree export checkpatch bisect-check qemu qemu-tree qemu-export kernel boot baseline clean help
 
 all:
 	@$(S)/main.sh
@@ -27,6 +27,12 @@ bisect-check:
 
 qemu:
 	@$(S)/deps.sh && $(S)/build-qemu.sh
+
+qemu-tree:
+	@$(S)/deps.sh && $(S)/qemu-tree.sh
+
+qemu-export:
+	@$(S)/qemu-export.sh
 
 kernel:
 	@$(S)/tree.sh && $(S)/build-kernel.sh
