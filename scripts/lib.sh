@@ -60,7 +60,7 @@ hash_of() {
 		elif [ -e "$f" ]; then
 			printf '%s ' "$(basename "$f")"; sha256sum < "$f"
 		else
-			printf 'missing %s\n' "$f"
+			printf "missing %s\n" "$(basename "$f")"
 		fi
 	done | sha256sum | cut -c1-16
 }
