@@ -4,6 +4,7 @@
 # builds, the rig boots it and runs the tests of each rig configuration.
 . "$(dirname "$0")/lib.sh"
 
+cold_start
 R=$BUILD/check.results
 : > "$R"
 finish() {

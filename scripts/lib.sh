@@ -157,3 +157,11 @@ build_rig() {
 		"$TOP/scripts/$s.sh"
 	done
 }
+
+# cold_start: with COLD=1, the top-level targets start from an empty build dir and cache.
+cold_start() {
+	[ "${COLD:-0}" = 1 ] || return 0
+	msg "COLD=1: starting from an empty $BUILD (cache: $CACHE)"
+	rm -rf "$BUILD"
+	mkdir -p "$BUILD" "$CACHE" "$LOGS"
+}

@@ -3,6 +3,7 @@
 # and print a short summary.
 . "$(dirname "$0")/lib.sh"
 
+cold_start
 build_rig
 guest=${GUEST_TEST:-svm_vmcall_test}
 "$TOP/scripts/boot.sh" default "$guest"
