@@ -148,6 +148,14 @@ tree_unexported() {
 	fi
 }
 
+base_repo() {	# base_repo COMMIT: the cached base repo (scripts/fetch-base.sh) holding it
+	local r
+	for r in "$CACHE"/base/*.git; do
+		[ "$(git -C "$r" rev-parse HEAD 2>/dev/null)" = "$1" ] && { echo "$r"; return 0; }
+	done
+	return 0
+}
+
 name_email() { sed -n 's/^\(.*\) <\(.*\)>$/\1\n\2/p' <<< "$SERIES_IDENTITY"; }
 
 # build_rig: everything a boot of the rig needs, each step incremental.

@@ -11,8 +11,7 @@ guest=${GUEST_TEST:-svm_vmcall_test}
 con=$LOGS/default.console.log
 res=$LOGS/default.results.log
 base=$(tree_state base)
-repo=$(ls -d "$CACHE"/base/*.git | while read -r r; do
-	[ "$(git -C "$r" rev-parse HEAD)" = "$base" ] && echo "$r"; done | head -n1)
+repo=$(base_repo "$base")
 n=$(kgit rev-list --count "$base..HEAD")
 echo
 echo "== Mediated vPMU series: summary"

@@ -9,8 +9,7 @@
 
 mode=${1:-tree}
 base=$("$TOP/scripts/fetch-base.sh")
-repo=$(ls -d "$CACHE"/base/*.git | while read -r r; do
-	[ "$(git -C "$r" rev-parse HEAD)" = "$base" ] && echo "$r"; done | head -n1)
+repo=$(base_repo "$base")
 mapfile -t patches < <(series_patches)
 
 am() {	# am PATCH...: apply with authorship, dates and messages preserved
