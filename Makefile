@@ -5,7 +5,7 @@
 
 S := scripts
 
-.PHONY: all check tree export checkpatch bisect-check qemu qemu-tree qemu-export kernel boot baseline clean help
+.PHONY: all check tree export checkpatch bisect-check qemu qemu-tree qemu-export qemu-dev stage0 qemu-checkpatch kernel boot baseline clean help
 
 all:
 	@$(S)/main.sh
@@ -33,6 +33,17 @@ qemu-tree:
 
 qemu-export:
 	@$(S)/qemu-export.sh
+
+# Incremental build of build/qemu-tree (the QEMU patch loop) into build/qemu-dev/.
+qemu-dev:
+	@$(S)/qemu-dev.sh
+
+# Stage 0: the PMU model against hand-computed counts. QEMU=dev: the qemu-dev build.
+stage0:
+	@$(S)/deps.sh && $(if $(filter dev,$(QEMU)),,$(S)/build-qemu.sh &&) $(S)/build-stage0.sh && $(S)/stage0.sh
+
+qemu-checkpatch:
+	@$(S)/qemu-checkpatch.sh
 
 kernel:
 	@$(S)/tree.sh && $(S)/build-kernel.sh

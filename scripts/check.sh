@@ -1,7 +1,8 @@
 #!/bin/bash
 # `make check`: every check of the series, each one a result line, ending with the line
-# `N passed, N failed, N skipped`. Order: style (checkpatch), the series applies, the kernel
-# builds, the rig boots it and runs the tests of each rig configuration.
+# `N passed, N failed, N skipped`. Order: the rig QEMU and its PMU model (QEMU checkpatch,
+# Stage 0), style (checkpatch), the series applies, the kernel builds, the rig boots it and
+# runs the tests of each rig configuration.
 . "$(dirname "$0")/lib.sh"
 
 cold_start
@@ -23,6 +24,20 @@ fail_stage() {	# fail_stage NAME WHY: record the failure, skip the rest
 
 "$TOP/scripts/deps.sh"
 "$TOP/scripts/build-qemu.sh" || fail_stage rig:qemu-build "see $LOGS/qemu-build.log"
+
+# Stage 0: the rig QEMU's PMU model (rig/qemu-patches/) against hand-computed counts, and
+# QEMU's own checkpatch on those patches.
+stage "rig QEMU patches: QEMU's checkpatch.pl"
+"$TOP/scripts/qemu-checkpatch.sh" >> "$R" || true
+grep '^not ok qemu-checkpatch' "$R" || true
+stage_end
+if "$TOP/scripts/build-stage0.sh"; then
+	echo "ok stage0:build" >> "$R"
+	"$TOP/scripts/stage0.sh" >> "$R" || true
+	grep '^not ok stage0' "$R" | sed 's/^/    /' || true
+else
+	echo "not ok stage0:build # see $LOGS/stage0-build.log" >> "$R"
+fi
 
 stage "series: apply"
 if "$TOP/scripts/tree.sh" --check; then echo "ok series:applies" >> "$R"; else
