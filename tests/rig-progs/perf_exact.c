@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage 1 of the rig's PMU proof: the L1 host's perf, driving the emulated
+ * AMD PMU, counts user-space work exactly.
+ *
+ * - Counting: retired instructions and branches (exclude_kernel) of a known
+ *   loop, measured differentially: count(N2) - count(N1) must equal exactly
+ *   the hand-computed difference (2 instructions and 1 branch per
+ *   iteration), so the fixed cost of enabling and disabling cancels out.
+ * - Sampling: instructions with sample_period P over the same loop; the
+ *   number of PERF_RECORD_SAMPLE records must be exactly floor(count / P),
+ *   where count is the event's own total (the counting part proves it
+ *   exact), every sample IP must lie in the loop, and perf must not throttle.
+ *
+ * Output: "# ..." lines with expected and measured values; exit 0 (pass),
+ * 4 (skip: no hardware PMU) or 1 (fail).
+ */
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define KSFT_SKIP	4
+
+static int failed;
+
+static long perf_open(struct perf_event_attr *attr)
+{
+	return syscall(__NR_perf_event_open, attr, 0, -1, -1, 0);
+}
+
+static void check(const char *what, uint64_t want, uint64_t got)
+{
+	printf("# %s: expected %llu, measured %llu%s\n", what,
+	       (unsigned long long)want, (unsigned long long)got,
+	       want == got ? "" : "  <-- MISMATCH");
+	if (want != got)
+		failed = 1;
+}
+
+/*
+ * The measured loop: "mov n, %rcx" then n x ("dec %rcx; jnz"): 1 + 2n
+ * instructions, n branches (n >= 1).  loop_begin/loop_end bracket the
+ * instructions a PMI can interrupt.
+ */
+extern char loop_begin[], loop_end[];
+static __attribute__((noinline)) void run_loop(int fd, uint64_t n)
+{
+	ioctl(fd, PERF_EVENT_IOC_RESET, 0);
+	ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	asm volatile("mov %0, %%rcx\n"
+		     "loop_begin:\n\t"
+		     "1: dec %%rcx\n\t"
+		     "jnz 1b\n"
+		     "loop_end:"
+		     : : "r"(n) : "rcx", "cc");
+	ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+}
+
+static uint64_t count_loop(struct perf_event_attr *attr, uint64_t n)
+{
+	uint64_t v = 0;
+	int fd = perf_open(attr);
+
+	if (fd < 0) {
+		printf("# perf_event_open: %s\n", strerror(errno));
+		failed = 1;
+		return 0;
+	}
+	run_loop(fd, n);
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		failed = 1;
+	close(fd);
+	return v;
+}
+
+static void counting(uint64_t config, const char *name, uint64_t per_iter)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_HARDWARE,
+		.size = sizeof(attr),
+		.config = config,
+		.disabled = 1,
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+	};
+	const uint64_t n1 = 1000, n2 = 1001000;
+	char what[128];
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		uint64_t c1 = count_loop(&attr, n1), c2 = count_loop(&attr, n2);
+
+		printf("# %s:u, loop of %llu: %llu; loop of %llu: %llu\n", name,
+		       (unsigned long long)n1, (unsigned long long)c1,
+		       (unsigned long long)n2, (unsigned long long)c2);
+		snprintf(what, sizeof(what), "%s:u, difference (run %d)", name, i + 1);
+		check(what, per_iter * (n2 - n1), c2 - c1);
+	}
+}
+
+static void sampling(void)
+{
+	const uint64_t period = 100000, n = 2000000;
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_HARDWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_HW_INSTRUCTIONS,
+		.sample_period = period,
+		.sample_type = PERF_SAMPLE_IP,
+		.disabled = 1,
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+		.wakeup_events = 1000000,
+	};
+	const size_t pages = 1 + 64, psz = sysconf(_SC_PAGESIZE);
+	uint64_t count = 0, samples = 0, outside = 0, throttled = 0, lost = 0;
+	struct perf_event_mmap_page *meta;
+	uint64_t head, off;
+	char *data;
+	void *map;
+	int fd;
+
+	fd = perf_open(&attr);
+	if (fd < 0) {
+		printf("# perf_event_open (sampling): %s\n", strerror(errno));
+		failed = 1;
+		return;
+	}
+	map = mmap(NULL, pages * psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		printf("# mmap: %s\n", strerror(errno));
+		failed = 1;
+		return;
+	}
+	run_loop(fd, n);
+	if (read(fd, &count, sizeof(count)) != sizeof(count))
+		failed = 1;
+	meta = map;
+	data = (char *)map + psz;
+	head = __atomic_load_n(&meta->data_head, __ATOMIC_ACQUIRE);
+	for (off = meta->data_tail; off < head;) {
+		struct perf_event_header *h =
+			(void *)(data + (off % ((pages - 1) * psz)));
+
+		if (h->type == PERF_RECORD_SAMPLE) {
+			uint64_t ip = *(uint64_t *)(h + 1);
+
+			samples++;
+			if (ip < (uint64_t)loop_begin || ip > (uint64_t)loop_end)
+				outside++;
+		} else if (h->type == PERF_RECORD_THROTTLE) {
+			throttled++;
+		} else if (h->type == PERF_RECORD_LOST) {
+			lost++;
+		}
+		off += h->size;
+	}
+	printf("# sampling instructions:u, period %llu, loop of %llu: count %llu\n",
+	       (unsigned long long)period, (unsigned long long)n,
+	       (unsigned long long)count);
+	check("samples = floor(count / period)", count / period, samples);
+	check("count >= the loop's own 2n + 1 instructions", 1,
+	      count >= 2 * n + 1);
+	check("sample IPs outside the loop", 0, outside);
+	check("PERF_RECORD_THROTTLE records", 0, throttled);
+	check("PERF_RECORD_LOST records", 0, lost);
+	munmap(map, pages * psz);
+	close(fd);
+}
+
+int main(void)
+{
+	struct perf_event_attr probe = {
+		.type = PERF_TYPE_HARDWARE,
+		.size = sizeof(probe),
+		.config = PERF_COUNT_HW_INSTRUCTIONS,
+		.disabled = 1,
+		.exclude_kernel = 1,
+	};
+	int fd = perf_open(&probe);
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (fd < 0) {
+		printf("# perf_event_open(instructions): %s\n", strerror(errno));
+		printf("SKIP: no hardware PMU (perf_event_open: %s)\n",
+		       strerror(errno));
+		return KSFT_SKIP;
+	}
+	close(fd);
+	counting(PERF_COUNT_HW_INSTRUCTIONS, "instructions", 2);
+	counting(PERF_COUNT_HW_BRANCH_INSTRUCTIONS, "branches", 1);
+	sampling();
+	printf("# %s\n", failed ? "FAIL" : "PASS");
+	return failed;
+}
