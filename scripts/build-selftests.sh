@@ -30,4 +30,14 @@ mkdir -p "$sto"
 run_logged "$LOGS/selftests-build.log" make -C "$KTREE/tools/testing/selftests/kvm" \
 	-j"$(nproc)" OUTPUT="$sto" KHDR_INCLUDES="-isystem $hdr/usr/include" \
 	LINUX_HDR_PATH="$hdr/usr/include/" EXTRA_CFLAGS=-static CC="ccache gcc" "${targets[@]}"
+# The project's own rig programs (rigtest:<name> = tests/rig-progs/<name>.c), static,
+# against the patched tree's UAPI headers.
+rto=$BUILD/obj/rigtests
+mkdir -p "$rto"
+for t in $(sed -n 's/^rigtest:\([^ \t]*\).*/\1/p' "$TOP"/tests/expect/*.txt | sort -u); do
+	src=$TOP/tests/rig-progs/$t.c
+	[ -e "$src" ] || die "rig program '$t' (named in tests/expect/) has no $src"
+	run_logged "$LOGS/rigtest-$t-build.log" ccache gcc -static -O2 -Wall -Wextra -Werror \
+		-isystem "$hdr/usr/include" -o "$rto/$t" "$src"
+done
 stage_end

@@ -6,10 +6,12 @@
 cold_start
 build_rig
 guest=${GUEST_TEST:-svm_vmcall_test}
-"$TOP/scripts/boot.sh" default "$guest"
+# The rig configuration with the emulated PMU (rig/PMU-MODEL.md): the host as users run it.
+cfg=${CONFIG:-pmu}
+"$TOP/scripts/boot.sh" "$cfg" "$guest"
 
-con=$LOGS/default.console.log
-res=$LOGS/default.results.log
+con=$LOGS/$cfg.console.log
+res=$LOGS/$cfg.results.log
 base=$(tree_state base)
 repo=$(base_repo "$base")
 n=$(kgit rev-list --count "$base..HEAD")

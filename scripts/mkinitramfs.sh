@@ -1,13 +1,14 @@
 #!/bin/bash
 # Pack the rig's initramfs: busybox (static), rig/init, the KVM modules and the stripped,
-# statically linked selftests. Rebuilt only when one of them changed.
+# statically linked selftests and rig programs. Rebuilt only when one of them changed.
 . "$(dirname "$0")/lib.sh"
 
 out=$BUILD/initramfs.cpio.gz
 root=$BUILD/initramfs
 sto=$BUILD/obj/selftests
 mods=(virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko)
-bins=$(find "$sto" -type f -perm -u+x ! -name '*.o' ! -name '*.d' 2>/dev/null | LC_ALL=C sort)
+bins=$(find "$sto" "$BUILD/obj/rigtests" -type f -perm -u+x ! -name '*.o' ! -name '*.d' 2>/dev/null |
+	LC_ALL=C sort)
 key=$( { hash_of /bin/busybox "$TOP/rig/init"; for m in "${mods[@]}"; do hash_of "$KOBJ/$m"; done
 	for b in $bins; do hash_of "$b"; done; } | sha256sum)
 [ -e "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ] && exit 0
@@ -23,5 +24,5 @@ for b in $bins; do strip -o "$root/tests/$(basename "$b")" "$b"; done
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0 | gzip -n -1) > "$out.tmp"
 mv "$out.tmp" "$out"
 echo "$key" > "$out.key"
-msg "$(du -h "$out" | cut -f1) with $(echo "$bins" | grep -c . || true) selftests"
+msg "$(du -h "$out" | cut -f1) with $(echo "$bins" | grep -c . || true) test programs"
 stage_end

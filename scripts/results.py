@@ -139,6 +139,45 @@ def load_expect(path):
     return exp
 
 
+def load_output_checks(path):
+    """tests/output-checks.txt: NAME | RESULT | forbid|require | REGEX."""
+    checks = []
+    try:
+        f = open(path)
+    except FileNotFoundError:
+        return checks
+    for raw in f:
+        raw = raw.strip()
+        if not raw or raw.startswith('#'):
+            continue
+        parts = [p.strip() for p in raw.split(' | ', 3)]
+        if len(parts) != 4 or parts[2] not in ('forbid', 'require'):
+            sys.exit(f'{path}: bad line: {raw}')
+        checks.append((parts[0], parts[1], parts[2], re.compile(parts[3])))
+    return checks
+
+
+def output_checks(actual, path):
+    """Checks of a test's printed output, as results named output:NAME. A check of a test
+    that did not pass is a skip (nothing to look at), never a vacuous pass."""
+    res = {}
+    for name, test, kind, rx in load_output_checks(path):
+        if test not in actual:
+            continue
+        st, detail, out = actual[test]
+        if st != 'pass':
+            res['output:' + name] = ('skip', f'{test} did not pass ({st})', [])
+            continue
+        hits = [o for o in out if rx.search(o)]
+        if kind == 'forbid' and hits:
+            res['output:' + name] = ('fail', f'{test} printed: {hits[0]}', hits)
+        elif kind == 'require' and not hits:
+            res['output:' + name] = ('fail', f'{test} never printed /{rx.pattern}/', [])
+        else:
+            res['output:' + name] = ('pass', '', [])
+    return res
+
+
 def rig(config, expect, console, results, allowlist):
     actual, complete = parse_rig_results(results)
     try:
@@ -146,6 +185,8 @@ def rig(config, expect, console, results, allowlist):
     except FileNotFoundError:
         klines = []
     actual.update(parse_ktap(klines))
+    # Checks of printed output, defined next to the allowlist (tests/output-checks.txt).
+    actual.update(output_checks(actual, allowlist.rsplit('/', 1)[0] + '/output-checks.txt'))
     lines, seen = [], set()
     tag = f'rig:{config}'
     lines.append(f'ok {tag}:boot-complete' if complete else
