@@ -343,13 +343,14 @@ win_rdpmc:
 /* After the RDPMC: shl, or, mov, mov + close = 7 more insns. */
 
 /*
- * Ring-3 excursions.  void win_user_iret(u32 mask) and win_user_sysret:
+ * Ring-3 excursions.  void win_user_iret(u32 mask, u64 rflags) and
+ * win_user_sysret(u32 mask):
  * kernel part before: 6 (push*4, lea, push) + IRETQ = 7, or
  * 3 (lea, mov, mov) + SYSRETQ = 4; user part: 20 NOPs + SYSCALL = 21;
  * kernel part after: mov rsp, mov ecx + close = 5.
  * Branches: IRETQ or SYSRETQ (kernel), SYSCALL (user).
  */
-	.globl win_user_iret, win_user_sysret, user_syscall_entry
+	.globl win_user_iret, win_user_sysret, user_syscall_entry, user_nops
 win_user_iret:
 	push	%rbx
 	push	%rbp
@@ -361,7 +362,7 @@ win_user_iret:
 	open_window
 	push	$USER_DS
 	push	$user_stack_top
-	push	$0x2
+	push	%rsi				/* RFLAGS for ring 3 */
 	push	$USER_CS
 	lea	user_nops(%rip), %rax
 	push	%rax
@@ -433,6 +434,42 @@ user_fault:
 	.rept 10
 	nop
 	.endr
+	syscall
+
+/*
+ * void win_user_int(u32 mask): ring 3 runs 10 NOPs, INT $0x81 (a DPL-3 gate
+ * to the IRETQ-only handler), 10 NOPs, INT $0x80 (a DPL-0 gate: #GP, stepped
+ * over by gp_skip_handler), SYSCALL.  User: 22 insns (INT $0x80 does not
+ * retire), branches INT $0x81 and SYSCALL.  Kernel: 7 + 1 (IRETQ) + 3
+ * (gp_skip) + 5 = 16 insns; branches: IRETQ to ring 3, the handler's IRETQ,
+ * the #GP delivery, gp_skip's IRETQ = 4.
+ */
+	.globl win_user_int
+win_user_int:
+	push	%rbx
+	push	%rbp
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, kernel_rsp(%rip)
+	open_window
+	push	$USER_DS
+	push	$user_stack_top
+	push	$0x2
+	push	$USER_CS
+	lea	user_int(%rip), %rax
+	push	%rax
+	iretq
+user_int:
+	.rept 10
+	nop
+	.endr
+	int	$0x81
+	.rept 10
+	nop
+	.endr
+	int	$0x80
 	syscall
 
 gp_skip_handler:

@@ -54,11 +54,12 @@ extern void win_loop(u32 mask), win_jcc(u32 mask), win_call(u32 mask);
 extern void win_rep_movsb(u32 mask, void *dst, const void *src, u64 n);
 extern void win_ls(u32 mask, int *v), win_int80(u32 mask), win_pmi(u32 mask);
 extern u64 win_rdpmc(u32 mask, u32 idx);
-extern void win_user_iret(u32 mask), win_user_sysret(u32 mask);
+extern void win_user_iret(u32 mask, u64 rflags), win_user_sysret(u32 mask);
+extern void win_user_int(u32 mask);
 extern void win_vmrun(u32 mask, u64 vmcb, u32 guest_arg);
 extern void win_user_fault(u32 mask), win_svme_toggle(u32 mask);
 extern void user_rdpmc(u32 idx);
-extern char user_rdpmc_done[], user_syscall_entry[], pmi_nops[];
+extern char user_rdpmc_done[], user_syscall_entry[], pmi_nops[], user_nops[];
 extern char guest_nops[], guest_rdpmc[], guest_rdpmc_done[];
 extern char user_stack_top[], guest_stack_top[];
 extern char pmi_fixed_handler[], pmi_nmi_handler[], int80_handler[];
@@ -354,17 +355,22 @@ void stage0_trap(struct frame *f)
 static u8 tss[104] __attribute__((aligned(16)));
 static u8 trap_stack[8192] __attribute__((aligned(16)));
 
-static void set_gate(int vec, u64 addr)
+static void set_gate_dpl(int vec, u64 addr, int dpl)
 {
 	u8 *g = idt + vec * 16;
 
 	*(u16 *)(g + 0) = addr;
 	*(u16 *)(g + 2) = KERNEL_CS;
 	g[4] = 0;
-	g[5] = 0x8e;			/* present, DPL 0, interrupt gate */
+	g[5] = 0x8e | dpl << 5;		/* present, interrupt gate */
 	*(u16 *)(g + 6) = addr >> 16;
 	*(u32 *)(g + 8) = addr >> 32;
 	*(u32 *)(g + 12) = 0;
+}
+
+static void set_gate(int vec, u64 addr)
+{
+	set_gate_dpl(vec, addr, 0);
 }
 
 void setup_tss_idt(void);
@@ -383,6 +389,7 @@ void setup_tss_idt(void)
 	set_gate(2, (u64)pmi_nmi_handler);
 	set_gate(PMI_VECTOR, (u64)pmi_fixed_handler);
 	set_gate(0x80, (u64)int80_handler);
+	set_gate_dpl(0x81, (u64)int80_handler, 3);
 }
 
 /* ---- PMU helpers ---- */
@@ -566,6 +573,8 @@ static void t_ls_dispatch(void)
 		expect(c[i].what, c[i].want, ctr(0));
 	}
 	expect("the value the sequence leaves (0, then incl)", 1, v);
+	expect("CALL/RET stack accesses are not ModRM operands", 0,
+	       count1(CTL_OS | EV_LS_DISPATCH | UMASK(7), win_call));
 	end("ls-dispatch");
 }
 
@@ -618,9 +627,12 @@ static void t_user_fault(void)
 	wrmsr(ctl_msr(1), CTL_EN | CTL_USR | EV_INSNS);
 	wrmsr(ctl_msr(2), CTL_EN | CTL_OS | EV_BRANCHES);
 	wrmsr(ctl_msr(3), CTL_EN | CTL_USR | EV_BRANCHES);
+	/* CR4.PCE = 1: the #GP comes from the counter index alone. */
+	write_cr4(read_cr4() | BIT(8));
 	set_gate(13, (u64)gp_skip_handler);
 	win_user_fault(0xf);
 	set_gate(13, trap_stub_addr(13));
+	write_cr4(read_cr4() & ~BIT(8));
 	expect("OS instructions (7 + #GP handler 3 + 5)", 7 + 3 + 2 + CLOSE,
 	       ctr(0));
 	expect("USR instructions (20 NOPs + SYSCALL; RDPMC faulted)", 21, ctr(1));
@@ -645,6 +657,32 @@ static void t_svme_toggle(void)
 	expect("GuestOnly: never (no guest)", 0, ctr(1));
 	expect("HO:GO=00: all", 10 + 4 + 10 + 1 + CLOSE, ctr(2));
 	end("svme-toggle");
+}
+
+static void win_user_iret_noif(u32 mask)
+{
+	win_user_iret(mask, 0x2);
+}
+
+/* INT n from ring 3 through a DPL-3 gate retires at CPL 3; through a DPL-0
+ * gate it #GPs, does not retire, and only the #GP counts (at CPL 0). */
+static void t_user_int(void)
+{
+	begin();
+	pmu_clear();
+	wrmsr(ctl_msr(0), CTL_EN | CTL_OS | EV_INSNS);
+	wrmsr(ctl_msr(1), CTL_EN | CTL_USR | EV_INSNS);
+	wrmsr(ctl_msr(2), CTL_EN | CTL_OS | EV_BRANCHES);
+	wrmsr(ctl_msr(3), CTL_EN | CTL_USR | EV_BRANCHES);
+	set_gate(13, (u64)gp_skip_handler);
+	win_user_int(0xf);
+	set_gate(13, trap_stub_addr(13));
+	expect("OS instructions (7 + IRETQ + gp_skip 3 + 5)", 7 + 1 + 3 + 2 + CLOSE,
+	       ctr(0));
+	expect("USR instructions (20 NOPs, INT $0x81, SYSCALL)", 22, ctr(1));
+	expect("OS branches (IRETQ x3, #GP delivery)", 4, ctr(2));
+	expect("USR branches (INT $0x81, SYSCALL)", 2, ctr(3));
+	end("int-n-ring3");
 }
 
 static void t_gating(void)
@@ -725,11 +763,12 @@ static void t_reserved(void)
 		       (u64)(int64_t)wrmsr_safe(c[i].msr, c[i].val));
 		if (c[i].vec >= 0 && rdmsr_safe(c[i].msr, &v) < 0)
 			expect("  value unchanged after the #GP", before, v);
+		if (c[i].msr == MSR_GLOBAL_STATUS)
+			expect("  GlobalStatus after writing all ones to it", 0,
+			       rdmsr(MSR_GLOBAL_STATUS));
 	}
 	expect("rdmsr 0xc001020c", 13, rdmsr_safe(0xc001020c, &v));
 	expect("rdmsr 0xc0010230", 13, rdmsr_safe(0xc0010230, &v));
-	expect("GlobalStatus after writing all ones to it", 0,
-	       rdmsr(MSR_GLOBAL_STATUS));
 	expect("StatusClr reads 0", 0, rdmsr(MSR_GLOBAL_STATUS_CLR));
 	expect("StatusSet reads 0", 0, rdmsr(MSR_GLOBAL_STATUS_SET));
 	end("reserved-bits");
@@ -764,7 +803,13 @@ static void t_status_set_clr(void)
 	end("status-set-clr");
 }
 
-static void overflow(const char *name, u32 lvtpc, u64 ctl_int, int k)
+/*
+ * Counter 0 preset to 2^48 - K over win_pmi.  @w: events per instruction
+ * (1 for instructions, 2^shift for cycles): the PMI comes after ceil(K / w)
+ * instructions.
+ */
+static void overflow_ev(const char *name, u32 lvtpc, u64 ctl_int, int k,
+			u64 event, int w)
 {
 	bool nmi = (lvtpc & 0x700) == APIC_DM_NMI;
 	bool delivered = ctl_int && !(lvtpc & APIC_LVT_MASKED);
@@ -773,23 +818,64 @@ static void overflow(const char *name, u32 lvtpc, u64 ctl_int, int k)
 	begin();
 	pmu_clear();
 	pmi_setup(lvtpc);
-	wrmsr(ctl_msr(0), CTL_EN | CTL_OS | ctl_int | EV_INSNS);
+	wrmsr(ctl_msr(0), CTL_EN | CTL_OS | ctl_int | event);
 	wrmsr(ctr_msr(0), BIT(48) - k);
 	asm volatile("sti");
 	win_pmi(1);
 	asm volatile("cli");
-	print("# | preset 2^48 - %d, LVTPC %x, INT %d\n", k, lvtpc, !!ctl_int);
+	print("# | preset 2^48 - %d, LVTPC %x, INT %d, event %lx, %d per insn\n",
+	      k, lvtpc, !!ctl_int, event, w);
 	expect("PMIs taken (fixed vector)", delivered && !nmi, pmi_count);
 	expect("PMIs taken (NMI)", delivered && nmi, nmi_count);
 	if (delivered)
-		expect("PMI taken after exactly K instructions (RIP - pmi_nops)",
-		       k, (nmi ? nmi_rip : pmi_rip) - (u64)pmi_nops);
+		expect("PMI taken after exactly ceil(K / w) insns (RIP - pmi_nops)",
+		       (k + w - 1) / w, (nmi ? nmi_rip : pmi_rip) - (u64)pmi_nops);
 	expect("GlobalStatus bit 0", 1, rdmsr(MSR_GLOBAL_STATUS) & 1);
-	expect("counter after the wrap (window - K + handler)",
-	       100 + CLOSE - k + handler, ctr(0));
+	expect("counter after the wrap (w x (window + handler) - K)",
+	       w * (100 + CLOSE + handler) - k, ctr(0));
 	expect("LVTPC mask bit after delivery (AMD does not auto-mask)",
 	       lvtpc & APIC_LVT_MASKED, apic_read(APIC_LVTPC) & APIC_LVT_MASKED);
 	end(name);
+}
+
+static void overflow(const char *name, u32 lvtpc, u64 ctl_int, int k)
+{
+	overflow_ev(name, lvtpc, ctl_int, k, EV_INSNS, 1);
+}
+
+/* A USR-only counter armed in ring 0 overflows in ring 3 (re-armed at the
+ * mode change): the PMI lands after 10 of the 20 user NOPs. */
+static void t_overflow_user(void)
+{
+	begin();
+	pmu_clear();
+	pmi_setup(PMI_VECTOR);
+	wrmsr(ctl_msr(0), CTL_EN | CTL_USR | CTL_INT | EV_INSNS);
+	wrmsr(ctr_msr(0), BIT(48) - 10);
+	win_user_iret(1, 0x202);		/* IF = 1 in ring 3 */
+	expect("PMIs taken", 1, pmi_count);
+	expect("PMI in ring 3 after 10 user insns (RIP - user_nops)", 10,
+	       pmi_rip - (u64)user_nops);
+	expect("counter after the wrap (21 user insns - 10)", 11, ctr(0));
+	end("overflow-pmi-ring3");
+}
+
+/* An armed counter over a REP instruction: icount runs ahead of the count
+ * (1000 iterations), the timer fires early and re-arms; one PMI, exact. */
+static void t_overflow_rep(void)
+{
+	begin();
+	pmu_clear();
+	pmi_setup(PMI_VECTOR);
+	wrmsr(ctl_msr(0), CTL_EN | CTL_OS | CTL_INT | EV_INSNS);
+	wrmsr(ctr_msr(0), BIT(48) - 6);
+	asm volatile("sti");
+	win_rep_movsb(1, buf_dst, buf_src, 1000);
+	asm volatile("cli");
+	expect("PMIs taken", 1, pmi_count);
+	expect("counter after the wrap (8 - 6 + handler 8)", 8 - 6 + 8, ctr(0));
+	expect("GlobalStatus bit 0", 1, rdmsr(MSR_GLOBAL_STATUS) & 1);
+	end("overflow-pmi-rep");
 }
 
 static void t_rdpmc(void)
@@ -865,6 +951,8 @@ static u8 hsave[4096] __attribute__((aligned(4096)));
 
 #define VMCB_INTERCEPT		0x00c
 #define VMCB_ASID		0x058
+#define VMCB_INT_CTL		0x060
+#define V_INTR_MASKING		BIT(24)
 #define VMCB_EXIT_CODE		0x070
 #define VMCB_SAVE		0x400
 #define SEG_ES			0x000
@@ -886,6 +974,7 @@ static u8 hsave[4096] __attribute__((aligned(4096)));
 #define SAVE_RAX		0x1f8
 
 #define INTERCEPT(exit)		BIT((exit) - 0x60)
+#define EXIT_INTR		0x60
 #define EXIT_RDPMC		0x6f
 #define EXIT_SHUTDOWN		0x7f
 #define EXIT_VMRUN		0x80
@@ -965,6 +1054,34 @@ static void t_vmrun(void)
 	       guest_br, ctr(4));
 	expect("HostOnly branches", 0, ctr(5));
 	end("host-guest-vmrun");
+}
+
+/* A GuestOnly counter overflows in the guest: the PMI is a physical
+ * interrupt, #VMEXIT(INTR) at the boundary of the 10th guest instruction;
+ * the host takes it after STGI. */
+static void t_vmrun_pmi(void)
+{
+	begin();
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | BIT(12));
+	wrmsr(MSR_VM_HSAVE_PA, (u64)hsave);
+	vmcb_setup(guest_nops, INTERCEPT(EXIT_INTR));
+	*(u32 *)(vmcb + VMCB_INT_CTL) = V_INTR_MASKING;
+	pmu_clear();
+	pmi_setup(PMI_VECTOR);
+	wrmsr(ctl_msr(0), CTL_EN | CTL_OS | CTL_GUESTONLY | CTL_INT | EV_INSNS);
+	wrmsr(ctr_msr(0), BIT(48) - 10);
+	wrmsr(ctl_msr(1), CTL_EN | CTL_OS | CTL_HOSTONLY | EV_INSNS);
+	asm volatile("sti");
+	win_vmrun(0x3, (u64)vmcb, 0);
+	asm volatile("cli");
+	expect("#VMEXIT code (INTR)", EXIT_INTR, exit_code());
+	expect("guest RIP at the exit (RIP - guest_nops)", 10,
+	       *(u64 *)(vmcb + VMCB_SAVE + SAVE_RIP) - (u64)guest_nops);
+	expect("GuestOnly counter after the wrap", 0, ctr(0));
+	expect("GlobalStatus bit 0", 1, rdmsr(MSR_GLOBAL_STATUS) & 1);
+	expect("HostOnly instructions (mov, VMRUN, mov, CLOSE)", 6, ctr(1));
+	expect("PMIs taken by the host (after STGI)", 1, pmi_count);
+	end("overflow-pmi-in-guest");
 }
 
 static void t_vmrun_rdpmc(void)
@@ -1145,9 +1262,10 @@ int stage0_main(u32 mbi)
 		t_ls_dispatch();
 		t_int_n();
 		setup_syscall();
-		user_split("os-usr-iret-syscall", win_user_iret, 7);
+		user_split("os-usr-iret-syscall", win_user_iret_noif, 7);
 		user_split("os-usr-sysret-syscall", win_user_sysret, 4);
 		t_user_fault();
+		t_user_int();
 		t_svme_toggle();
 		t_gating();
 		t_legacy();
@@ -1160,15 +1278,20 @@ int stage0_main(u32 mbi)
 		overflow("overflow-lvtpc-masked", PMI_VECTOR | APIC_LVT_MASKED,
 			 CTL_INT, 10);
 		overflow("overflow-no-int", PMI_VECTOR, 0, 10);
+		t_overflow_user();
+		t_overflow_rep();
 		t_rdpmc();
 		t_host_guest_nosvm();
 		t_vmrun();
+		t_vmrun_pmi();
 		t_vmrun_rdpmc();
 		t_cycles(0);
 	} else if (streq(variant, "shift1")) {
 		t_cycles(1);
 		t_loop();
 		overflow("overflow-pmi-k7", PMI_VECTOR, CTL_INT, 7);
+		overflow_ev("overflow-pmi-cycles-k7", PMI_VECTOR, CTL_INT, 7,
+			    EV_CYCLES, 2);
 	} else if (streq(variant, "v1")) {
 		v1_cases();
 	} else if (streq(variant, "lenient")) {
