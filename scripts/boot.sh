@@ -21,7 +21,7 @@ rm -f "$con" "$res"
 stage "rig: boot '$cfg' and run ${#tests[@]} selftests, ${#progs[@]} rig programs"
 cmdline="console=ttyS0 panic=-1 nmi_watchdog=0 st=$st rt=$rt kvm=$KVM_ARGS kamd=$KAMD_ARGS $CMDLINE_EXTRA"
 # shellcheck disable=SC2086
-timeout "${RIG_TIMEOUT:-1500}" "$BUILD/qemu-bin/qemu-system-x86_64" \
+timeout -k 30 "${RIG_TIMEOUT:-1500}" "$BUILD/qemu-bin/qemu-system-x86_64" \
 	-accel tcg -cpu "$QEMU_CPU" -smp "$QEMU_SMP" -m 4G $QEMU_EXTRA \
 	-L /usr/share/qemu -L /usr/share/seabios -net none -no-reboot \
 	-display none -monitor none -serial "file:$con" -serial "file:$res" \

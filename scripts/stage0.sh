@@ -29,7 +29,7 @@ while IFS='|' read -r variant opts; do
 	echo "=== variant $variant: ${opts# }" >> "$console"
 	t0=$(date +%s%N)
 	# The image exits through isa-debug-exit: status (code << 1) | 1.
-	timeout 120 "$qemu" "${base[@]}" "${o[@]}" -kernel "$img" -append "$variant" \
+	timeout -k 5 60 "$qemu" "${base[@]}" "${o[@]}" -kernel "$img" -append "$variant" \
 		-serial "file:$LOGS/stage0.$variant.log" >> "$console" 2>&1 || true
 	cat "$LOGS/stage0.$variant.log" >> "$results"
 	msg "$variant: $(grep -c '^ok' "$LOGS/stage0.$variant.log") ok," \
@@ -41,11 +41,11 @@ done < "$TOP/tests/stage0/variants.txt"
 refuse() {	# refuse NAME "ERROR TEXT" QEMU-OPTIONS...
 	local name=$1 text=$2 out rc=0
 	shift 2
-	out=$(timeout 60 "$qemu" "${base[@]}" "$@" -kernel "$img" -append off \
+	out=$(timeout -k 5 60 "$qemu" "${base[@]}" "$@" -kernel "$img" -append off \
 		-serial null 2>&1) || rc=$?
 	echo "=== refusal $name: $* -> exit $rc" >> "$console"
 	echo "$out" >> "$console"
-	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -qF "$text" <<< "$out"; then
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ] && grep -qF "$text" <<< "$out"; then
 		echo "ok 0 stage0:qemu:$name" >> "$results"
 	else
 		echo "# | expected a non-zero exit and '$text'; got exit $rc: $(tail -n 1 <<< "$out")" >> "$results"
