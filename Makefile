@@ -59,4 +59,4 @@ clean:
 
 help:
 	@sed -n '1,5p' Makefile
-	@grep -E '^[a-z-]+:' Makefile | cut -d: -f1 | tr '\n' ' '; echo
+	@grep -E '^[a-z0-9-]+:' Makefile | cut -d: -f1 | tr '\n' ' '; echo
