@@ -5,6 +5,23 @@
 . "$(dirname "$0")/lib.sh"
 
 QPATCHES=$TOP/rig/qemu-patches
+
+# The one configure line of the rig's QEMU, also used by `make qemu-dev` (which calls
+# `build-qemu.sh --configure SRC OBJ LOG`) so that both builds are configured alike.
+qemu_configure() {	# qemu_configure SRC OBJ LOG
+	mkdir -p "$2"
+	(cd "$2" && run_logged "$3" env PYTHON=$PY "$1/configure" \
+		--python=$PY --target-list=x86_64-softmmu --without-default-features \
+		--disable-docs --disable-werror --disable-download --disable-install-blobs \
+		--enable-tcg)
+}
+if [ "${1:-}" = --configure ]; then
+	[ -x "$MESON_ROOT/usr/bin/meson" ] || die "no meson in $MESON_ROOT: run 'make qemu' first"
+	use_meson
+	qemu_configure "$2" "$3" "$4"
+	exit 0
+fi
+
 key=$(printf '%s %s %s\n' "$QEMU_VERSION" "$MESON_VERSION" \
 	"$(hash_of "$QPATCHES" "$0")" | sha256sum | cut -c1-16)
 out=$CACHE/qemu/$key
@@ -50,16 +67,14 @@ echo "$got" > "$BUILD/qemu-version"
 stage_end
 
 stage "qemu: fetch meson $MESON_VERSION"
-meson_root=$CACHE/meson/$MESON_VERSION
-if [ ! -x "$meson_root/usr/bin/meson" ]; then
-	mkdir -p "$dl" && rm -rf "$meson_root"
+if [ ! -x "$MESON_ROOT/usr/bin/meson" ]; then
+	mkdir -p "$dl" && rm -rf "$MESON_ROOT"
 	(cd "$dl" && apt_priv download -q "meson=$MESON_VERSION") > "$LOGS/meson-fetch.log" 2>&1 ||
 		die "cannot download meson $MESON_VERSION (see $LOGS/meson-fetch.log)"
-	mkdir -p "$meson_root"
-	dpkg-deb -x "$dl"/meson_"${MESON_VERSION}"_all.deb "$meson_root"
+	mkdir -p "$MESON_ROOT"
+	dpkg-deb -x "$dl"/meson_"${MESON_VERSION}"_all.deb "$MESON_ROOT"
 fi
-export PATH=$meson_root/usr/bin:$PATH
-export PYTHONPATH=$meson_root/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
+use_meson
 stage_end
 
 stage "qemu: unpack and patch"
@@ -78,10 +93,7 @@ done
 stage_end
 
 stage "qemu: configure and build (x86_64-softmmu)"
-mkdir -p "$obj"
-(cd "$obj" && run_logged "$LOGS/qemu-configure.log" env PYTHON=$PY "$src/configure" \
-	--python=$PY --target-list=x86_64-softmmu --without-default-features \
-	--disable-docs --disable-werror --disable-download --disable-install-blobs --enable-tcg)
+qemu_configure "$src" "$obj" "$LOGS/qemu-configure.log"
 run_logged "$LOGS/qemu-build.log" ninja -C "$obj" -j"$(nproc)" qemu-system-x86_64
 mkdir -p "$out.tmp"
 cp "$obj/qemu-system-x86_64" "$out.tmp/"

@@ -65,6 +65,14 @@ hash_of() {
 	done | sha256sum | cut -c1-16
 }
 
+# meson for the rig's QEMU build (QEMU 10.2 needs >= 1.5, bookworm has 1.0): build-qemu.sh
+# unpacks trixie's .deb here; use_meson puts it first on PATH and PYTHONPATH.
+MESON_ROOT=$CACHE/meson/$MESON_VERSION
+use_meson() {
+	export PATH=$MESON_ROOT/usr/bin:$PATH
+	export PYTHONPATH=$MESON_ROOT/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
+}
+
 # run_logged LOG CMD...: run a command with its output in LOG; on failure show the tail.
 run_logged() {
 	local log=$1; shift

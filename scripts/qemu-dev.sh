@@ -7,17 +7,11 @@
 QT=$BUILD/qemu-tree
 obj=$BUILD/qemu-tree-obj
 [ -d "$QT/.git" ] || die "no $QT: run 'make qemu-tree' first"
-meson_root=$CACHE/meson/$MESON_VERSION
-[ -x "$meson_root/usr/bin/meson" ] || "$TOP/scripts/build-qemu.sh"
-export PATH=$meson_root/usr/bin:$PATH
-export PYTHONPATH=$meson_root/usr/lib/python3/dist-packages${PYTHONPATH:+:$PYTHONPATH}
+[ -x "$MESON_ROOT/usr/bin/meson" ] || "$TOP/scripts/build-qemu.sh"
+use_meson
 stage "qemu-dev: build $QT"
-if [ ! -f "$obj/build.ninja" ]; then
-	mkdir -p "$obj"
-	(cd "$obj" && run_logged "$LOGS/qemu-dev-configure.log" env PYTHON=$PY "$QT/configure" \
-		--python=$PY --target-list=x86_64-softmmu --without-default-features \
-		--disable-docs --disable-werror --disable-download --disable-install-blobs --enable-tcg)
-fi
+[ -f "$obj/build.ninja" ] ||
+	"$TOP/scripts/build-qemu.sh" --configure "$QT" "$obj" "$LOGS/qemu-dev-configure.log"
 run_logged "$LOGS/qemu-dev-build.log" ninja -C "$obj" -j"$(nproc)" qemu-system-x86_64
 mkdir -p "$BUILD/qemu-dev"
 cp "$obj/qemu-system-x86_64" "$BUILD/qemu-dev/"

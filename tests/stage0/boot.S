@@ -203,6 +203,41 @@ int80_handler:
 	wrmsr
 	.endm
 
+/* The C calling convention's callee-saved registers, for the windows that
+ * leave through another path (SYSCALL) or run a guest that may clobber them. */
+	.macro save_callee_saved
+	push	%rbx
+	push	%rbp
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	.endm
+	.macro restore_callee_saved
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbp
+	pop	%rbx
+	.endm
+/* Before a ring-3 excursion: user_syscall_entry comes back to this stack. */
+	.macro enter_excursion
+	save_callee_saved
+	mov	%rsp, kernel_rsp(%rip)
+	.endm
+/* IRETQ to \label at CPL 3 with RFLAGS \flags (an immediate or a register):
+ * 7 instructions, IRETQ included. */
+	.macro iret_to_user label, flags
+	push	$USER_DS
+	push	$user_stack_top
+	push	\flags
+	push	$USER_CS
+	lea	\label(%rip), %rax
+	push	%rax
+	iretq
+	.endm
+
 /* void win_empty(u32 mask) */
 	.globl win_empty
 win_empty:
@@ -352,30 +387,12 @@ win_rdpmc:
  */
 	.globl win_user_iret, win_user_sysret, user_syscall_entry, user_nops
 win_user_iret:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	mov	%rsp, kernel_rsp(%rip)
+	enter_excursion
 	open_window
-	push	$USER_DS
-	push	$user_stack_top
-	push	%rsi				/* RFLAGS for ring 3 */
-	push	$USER_CS
-	lea	user_nops(%rip), %rax
-	push	%rax
-	iretq
+	iret_to_user user_nops, %rsi
 
 win_user_sysret:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	mov	%rsp, kernel_rsp(%rip)
+	enter_excursion
 	open_window
 	lea	user_nops(%rip), %rcx
 	mov	$0x2, %r11d
@@ -392,12 +409,7 @@ user_syscall_entry:				/* LSTAR */
 	mov	kernel_rsp(%rip), %rsp
 	mov	$MSR_GLOBAL_CTL, %ecx
 	close_window
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	restore_callee_saved
 	ret
 
 /*
@@ -411,21 +423,9 @@ user_syscall_entry:				/* LSTAR */
  */
 	.globl win_user_fault, gp_skip_handler
 win_user_fault:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	mov	%rsp, kernel_rsp(%rip)
+	enter_excursion
 	open_window
-	push	$USER_DS
-	push	$user_stack_top
-	push	$0x2
-	push	$USER_CS
-	lea	user_fault(%rip), %rax
-	push	%rax
-	iretq
+	iret_to_user user_fault, $0x2
 user_fault:
 	.rept 10
 	nop
@@ -446,21 +446,9 @@ user_fault:
  */
 	.globl win_user_int
 win_user_int:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	mov	%rsp, kernel_rsp(%rip)
+	enter_excursion
 	open_window
-	push	$USER_DS
-	push	$user_stack_top
-	push	$0x2
-	push	$USER_CS
-	lea	user_int(%rip), %rax
-	push	%rax
-	iretq
+	iret_to_user user_int, $0x2
 user_int:
 	.rept 10
 	nop
@@ -504,21 +492,9 @@ win_svme_toggle:
  * SYSCALL back. */
 	.globl user_rdpmc, user_rdpmc_insn, user_rdpmc_done
 user_rdpmc:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
-	mov	%rsp, kernel_rsp(%rip)
+	enter_excursion
 	mov	%edi, %ecx
-	push	$USER_DS
-	push	$user_stack_top
-	push	$0x2
-	push	$USER_CS
-	lea	user_rdpmc_insn(%rip), %rax
-	push	%rax
-	iretq
+	iret_to_user user_rdpmc_insn, $0x2
 user_rdpmc_insn:
 	rdpmc
 	mov	%eax, user_rdpmc_val(%rip)
@@ -533,12 +509,7 @@ user_rdpmc_done:
  */
 	.globl win_vmrun
 win_vmrun:
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	save_callee_saved
 	mov	%rsi, %r12
 	mov	%edx, %r13d
 	open_window
@@ -547,12 +518,7 @@ win_vmrun:
 	mov	$MSR_GLOBAL_CTL, %ecx
 	close_window
 	stgi
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
+	restore_callee_saved
 	ret
 
 /* Guest code: 30 NOPs, then "loop ." with ECX = 42, then VMMCALL (intercepted,

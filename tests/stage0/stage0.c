@@ -490,34 +490,33 @@ static void t_straight(void)
 	end("straight-line");
 }
 
-static void t_loop(void)
+/* Instructions and branches of window @win, each counted in a run of its own. */
+static void insns_and_branches(const char *name, const char *what,
+			       void (*win)(u32), u64 insns, u64 branches)
 {
 	begin();
-	expect("loop . (ECX=42): instructions", 1 + 42 + 1 + CLOSE,
-	       count1(CTL_OS | EV_INSNS, win_loop));
-	expect("loop . (ECX=42): branches", 42,
-	       count1(CTL_OS | EV_BRANCHES, win_loop));
-	end("loop-42");
+	print("# | %s\n", what);
+	expect("  instructions", insns, count1(CTL_OS | EV_INSNS, win));
+	expect("  branches", branches, count1(CTL_OS | EV_BRANCHES, win));
+	end(name);
+}
+
+static void t_loop(void)
+{
+	insns_and_branches("loop-42", "loop . (ECX=42)", win_loop,
+			   1 + 42 + 1 + CLOSE, 42);
 }
 
 static void t_jcc(void)
 {
-	begin();
-	expect("10 taken + 10 not-taken Jcc: instructions", 40 + CLOSE,
-	       count1(CTL_OS | EV_INSNS, win_jcc));
-	expect("10 taken + 10 not-taken Jcc: branches", 20,
-	       count1(CTL_OS | EV_BRANCHES, win_jcc));
-	end("jcc");
+	insns_and_branches("jcc", "10 taken + 10 not-taken Jcc", win_jcc,
+			   40 + CLOSE, 20);
 }
 
 static void t_call(void)
 {
-	begin();
-	expect("10 x (CALL, RET, JMP): instructions", 30 + CLOSE,
-	       count1(CTL_OS | EV_INSNS, win_call));
-	expect("10 x (CALL, RET, JMP): branches", 30,
-	       count1(CTL_OS | EV_BRANCHES, win_call));
-	end("call-ret");
+	insns_and_branches("call-ret", "10 x (CALL, RET, JMP)", win_call,
+			   30 + CLOSE, 30);
 }
 
 static u8 buf_src[4096], buf_dst[4096];
