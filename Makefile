@@ -1,11 +1,15 @@
 # Mediated vPMU for x86 KVM on Linux 6.12: the series, its build and its test rig.
 # `make` runs the main job (build, boot, run a guest, summary); `make check` runs every test.
 # See README.md. Variables: COLD=1 (ignore the machine cache), BASE_TREE=/path/to/linux
-# (your own 6.12.y tree as the base), FORCE=1 (let `make tree` discard unexported work).
+# (your own 6.12.y tree as the base), FORCE=1 (let `make tree` discard unexported work),
+# CONFIG=<rig configuration>, TESTS="a b", DRY_RUN=1, QEMU=dev.
+# One entry point per target in scripts/; the library they share is lib/.
 
 S := scripts
+export CONFIG TESTS DRY_RUN QEMU FORCE COLD BASE_TREE CACHE
 
-.PHONY: all check tree export checkpatch bisect-check qemu qemu-tree qemu-export qemu-dev stage0 qemu-checkpatch kernel boot baseline clean help
+.PHONY: all check judge shell boot tree export checkpatch bisect-check check-bases qemu \
+	qemu-tree qemu-export qemu-dev stage0 qemu-checkpatch kernel baseline clean help
 
 all:
 	@$(S)/main.sh
@@ -13,23 +17,40 @@ all:
 check:
 	@$(S)/check.sh
 
+# Re-judge the saved logs of the last `make check` (nothing re-run).
+judge:
+	@$(S)/judge.sh
+
+# Boot CONFIG (default pmu) with a shell on the console after KVM is loaded.
+shell:
+	@$(S)/shell.sh
+
+# Boot CONFIG (default default); TESTS="a b" runs only those selftests; DRY_RUN=1 prints
+# the QEMU command line and the plan.
+boot:
+	@$(S)/boot.sh
+
 tree:
-	@$(S)/deps.sh && $(S)/tree.sh
+	@$(S)/tree.sh
 
 export:
 	@$(S)/export.sh
 
 checkpatch:
-	@$(S)/tree.sh >/dev/null && $(S)/checkpatch.sh
+	@$(S)/checkpatch.sh
 
 bisect-check:
 	@$(S)/bisect-check.sh
 
+# Does the series apply to the oldest and the newest linux-source-6.12 served? (downloads)
+check-bases:
+	@$(S)/check-bases.sh
+
 qemu:
-	@$(S)/deps.sh && $(S)/build-qemu.sh
+	@$(S)/qemu.sh
 
 qemu-tree:
-	@$(S)/deps.sh && $(S)/qemu-tree.sh
+	@$(S)/qemu-tree.sh
 
 qemu-export:
 	@$(S)/qemu-export.sh
@@ -40,23 +61,20 @@ qemu-dev:
 
 # Stage 0: the PMU model against hand-computed counts. QEMU=dev: the qemu-dev build.
 stage0:
-	@$(S)/deps.sh && $(if $(filter dev,$(QEMU)),,$(S)/build-qemu.sh &&) $(S)/build-stage0.sh && $(S)/stage0.sh
+	@$(S)/stage0.sh
 
 qemu-checkpatch:
 	@$(S)/qemu-checkpatch.sh
 
 kernel:
-	@$(S)/tree.sh && $(S)/build-kernel.sh
-
-boot: kernel qemu
-	@$(S)/build-selftests.sh && $(S)/mkinitramfs.sh && $(S)/boot.sh $(or $(CONFIG),default) $(TESTS)
+	@$(S)/kernel.sh
 
 baseline:
 	@$(S)/baseline.sh
 
 clean:
-	rm -rf build/obj build/initramfs* build/logs build/qemu
+	rm -rf build/obj build/initramfs* build/logs build/qemu build/rig build/results
 
 help:
-	@sed -n '1,5p' Makefile
+	@sed -n '1,6p' Makefile
 	@grep -E '^[a-z0-9-]+:' Makefile | cut -d: -f1 | tr '\n' ' '; echo

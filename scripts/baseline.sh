@@ -4,15 +4,17 @@
 # their signatures: the only candidates for tests/splat-allowlist.txt.
 export BUILD SERIES_NONE=1
 BUILD=$(cd "$(dirname "$0")/.." && pwd)/build/baseline
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 build_rig
-"$TOP/scripts/boot.sh" default
-stage "baseline: splats of the unpatched base"
+step "rig: boot 'default' (unpatched base)"
+harness boot default
+step_end
+step "baseline: splats of the unpatched base"
+harness judge-boot default > /dev/null 2>&1 || true
 $PY -c "
-import sys; sys.path.insert(0, '$TOP/scripts'); import results
-lines = [results.strip_ts(l) for l in open('$LOGS/default.console.log', errors='replace')]
-s = results.find_splats(lines)
-print('    no splats' if not s else '\n'.join('    splat: ' + sig for sig, _ in s))
+import json
+s = json.load(open('$LOGS/default.json'))['splats']
+print('    no splats' if not s else '\n'.join('    splat: ' + sig for sig in s))
 "
-stage_end
+step_end

@@ -2,11 +2,11 @@
 # `make bisect-check`: build the series patch by patch in a separate worktree and object
 # directory: for each patch the directories it touches (a header-only patch builds the
 # subsystems the series works in), and a full build for the last one.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 "$TOP/scripts/tree.sh" --check
 base=$(tree_state base)
-[ -e "$KOBJ/.config" ] || "$TOP/scripts/build-kernel.sh"
+[ -e "$KOBJ/.config" ] || "$TOP/lib/steps/build-kernel.sh"
 # Same relative layout as build/linux and build/obj/linux, so that ccache (CCACHE_BASEDIR)
 # serves objects of unchanged sources from the main build.
 wt=$BUILD/bisect/linux
@@ -21,7 +21,7 @@ i=0
 for c in "${commits[@]}"; do
 	i=$((i + 1))
 	subj=$(kgit log -1 --format=%s "$c")
-	stage "bisect: [$i/${#commits[@]}] $subj"
+	step "bisect: [$i/${#commits[@]}] $subj"
 	git -C "$wt" checkout -q --detach "$c"
 	if [ $i -eq ${#commits[@]} ]; then
 		targets=(bzImage modules)
@@ -33,13 +33,13 @@ for c in "${commits[@]}"; do
 		fi
 		mapfile -t targets < <(printf '%s\n' "${targets[@]}" | grep -v '^tools/' | sort -u)
 	fi
-	[ ${#targets[@]} -gt 0 ] || { msg "nothing to build"; stage_end; continue; }
+	[ ${#targets[@]} -gt 0 ] || { msg "nothing to build"; step_end; continue; }
 	run_logged "$LOGS/bisect-olddefconfig.log" make -s -C "$wt" O="$obj" olddefconfig
 	if ! make -s -C "$wt" O="$obj" -j"$(nproc)" CC="ccache gcc" HOSTCC="ccache gcc" "${targets[@]}" \
 		> "$LOGS/bisect-$i.log" 2>&1; then
 		grep -E 'error|Error' "$LOGS/bisect-$i.log" | head -n 20 >&2
 		die "patch $i ('$subj') does not build: see $LOGS/bisect-$i.log"
 	fi
-	stage_end
+	step_end
 done
 msg "every patch builds"

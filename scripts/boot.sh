@@ -1,30 +1,20 @@
 #!/bin/bash
-# boot.sh CONFIG [TEST...]: boot the built kernel in the rig with rig/configs/CONFIG.sh and run
-# the given selftests (default: those tests/expect/CONFIG.txt names) and the rig programs it
-# names (rigtest:<name>, tests/rig-progs/). Leaves the kernel log in
-# $LOGS/CONFIG.console.log and the TAP results in $LOGS/CONFIG.results.log.
-. "$(dirname "$0")/lib.sh"
+# `make boot [CONFIG=default] [TESTS="a b"] [DRY_RUN=1]`: build what a boot needs, boot the
+# rig configuration CONFIG (rig/configs/CONFIG.toml) and judge it against
+# tests/expect/CONFIG.txt. TESTS replaces the configuration's selftests (the judgement then
+# reports the others as missing). DRY_RUN=1 prints the QEMU command line and the plan only.
+. "$(dirname "$0")/../lib/common.sh"
+export RIG_LOGS=$LOGS/adhoc	# keep the last `make check`'s logs for `make judge`
 
-cfg=$1; shift
-# shellcheck source=../rig/configs/default.sh
-. "$TOP/rig/configs/$cfg.sh"
-if [ $# -gt 0 ]; then tests=("$@"); else
-	mapfile -t tests < <(sed -n 's/^selftest:\([^ \t]*\).*/\1/p' "$TOP/tests/expect/$cfg.txt")
+cfg=${CONFIG:-default}
+args=("$cfg")
+[ -z "${TESTS:-}" ] || args+=("--tests=$TESTS")
+if [ "${DRY_RUN:-0}" = 1 ]; then
+	harness boot "${args[@]}" --dry-run
+	exit 0
 fi
-mapfile -t progs < <(sed -n 's/^rigtest:\([^ \t]*\).*/\1/p' "$TOP/tests/expect/$cfg.txt")
-st=$(IFS=,; echo "${tests[*]}")
-rt=$(IFS=,; echo "${progs[*]}")
-con=$LOGS/$cfg.console.log
-res=$LOGS/$cfg.results.log
-rm -f "$con" "$res"
-
-stage "rig: boot '$cfg' and run ${#tests[@]} selftests, ${#progs[@]} rig programs"
-cmdline="console=ttyS0 panic=-1 nmi_watchdog=0 st=$st rt=$rt kvm=$KVM_ARGS kamd=$KAMD_ARGS $CMDLINE_EXTRA"
-# shellcheck disable=SC2086
-timeout -k 30 "${RIG_TIMEOUT:-1500}" "$BUILD/qemu-bin/qemu-system-x86_64" \
-	-accel tcg -cpu "$QEMU_CPU" -smp "$QEMU_SMP" -m 4G $QEMU_EXTRA \
-	-L /usr/share/qemu -L /usr/share/seabios -net none -no-reboot \
-	-display none -monitor none -serial "file:$con" -serial "file:$res" \
-	-kernel "$KOBJ/arch/x86/boot/bzImage" -initrd "$BUILD/initramfs.cpio.gz" \
-	-append "$cmdline" > "$LOGS/$cfg.qemu.log" 2>&1 || msg "qemu exited with $? (see $LOGS/$cfg.qemu.log)"
-stage_end
+build_rig
+step "rig: boot '$cfg'"
+harness boot "${args[@]}"
+step_end
+harness judge-boot "$cfg"

@@ -2,7 +2,7 @@
 # `make export`: write the kernel tree's commits back to patches/, deterministically (stable
 # names, no commit ids, dates or tool versions that change by themselves), keeping the
 # hand-written part of the cover letter and regenerating its patch list and diffstat.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 [ -d "$KTREE/.git" ] || die "no kernel tree at $KTREE: run 'make tree' first"
 [ ! -d "$KTREE/.git/rebase-apply" ] || die "a 'git am' is in progress in $KTREE: finish or abort it"
@@ -16,7 +16,7 @@ bad=0
 while read -r c; do
 	subj=$(kgit log -1 --format=%s "$c")
 	if [ "$(kgit log -1 --format='%an <%ae>' "$c")" != "$SERIES_IDENTITY" ]; then
-		echo "commit '$subj': author is not $SERIES_IDENTITY (config/identity)" >&2
+		echo "commit '$subj': author is not $SERIES_IDENTITY (inputs/identity)" >&2
 		bad=1
 	fi
 	if ! kgit log -1 --format=%B "$c" | grep -qxF "Signed-off-by: $SERIES_IDENTITY"; then

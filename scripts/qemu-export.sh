@@ -1,7 +1,7 @@
 #!/bin/bash
 # `make qemu-export`: write build/qemu-tree's commits (base..HEAD) to rig/qemu-patches/,
 # deterministically, like `make export` does for the kernel series.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 QT=$BUILD/qemu-tree
 qgit() { GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 git -C "$QT" "$@"; }

@@ -2,7 +2,7 @@
 # `make qemu-tree`: build/qemu-tree, a git tree of the rig's QEMU source (Debian's package
 # unpacked with its patches = the base commit) plus one commit per patch of
 # rig/qemu-patches/. Like `make tree`, it never discards unexported commits.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 QT=$BUILD/qemu-tree
 QPATCHES=$TOP/rig/qemu-patches
@@ -16,9 +16,9 @@ if [ -d "$QT/.git" ]; then
 		die "$QT holds work not exported to rig/qemu-patches/: run 'make qemu-export', or FORCE=1 to discard it"
 	rm -rf "$QT"
 fi
-"$TOP/scripts/build-qemu.sh"	# fetches and unpacks the source (cached)
-ver=$(cat "$BUILD/qemu-version")
-stage "qemu-tree: create $QT ($ver)"
+"$TOP/lib/steps/build-qemu.sh"	# fetches and unpacks the source (cached)
+ver=$(qemu_version)
+step "qemu-tree: create $QT ($ver)"
 dsc=$(ls "$CACHE"/dl/qemu/qemu_"${ver#*:}".dsc)
 run_logged "$LOGS/qemu-tree-unpack.log" dpkg-source --no-check -x "$dsc" "$QT"
 mapfile -t ne < <(name_email)
@@ -33,4 +33,4 @@ qgit tag -f base > /dev/null
 	die "a rig QEMU patch does not apply (see 'git -C $QT am --show-current-patch')"
 qgit rev-parse HEAD > "$QT/.git/exported-head"
 msg "${#qpatches[@]} patches applied"
-stage_end
+step_end

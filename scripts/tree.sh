@@ -5,10 +5,11 @@
 # changed, so that unchanged files keep their mtimes and the build stays incremental.
 # With --check (used by `make check`), a tree with unexported work is an error: the check
 # must test the series as it is committed.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/common.sh"
 
 mode=${1:-tree}
-base=$("$TOP/scripts/fetch-base.sh")
+"$TOP/lib/steps/deps.sh"
+base=$("$TOP/lib/steps/fetch-base.sh")
 repo=$(base_repo "$base")
 mapfile -t patches < <(series_patches)
 
@@ -35,14 +36,14 @@ same_patch() {	# same content, whatever the [PATCH i/N] numbering
 }
 
 if [ ! -d "$KTREE/.git" ]; then
-	stage "tree: create $KTREE"
+	step "tree: create $KTREE"
 	git clone -q --no-checkout "$repo" "$KTREE"
 	kgit checkout -q -B series "$base"
 	configure_tree
 	msg "applying ${#patches[@]} patches"
 	am "${patches[@]}"
 	save_tree_state "$base"
-	stage_end
+	step_end
 	exit 0
 fi
 
@@ -63,7 +64,7 @@ if [ -n "$why" ] && [ "${FORCE:-0}" != 1 ]; then
 	die "patches/ changed, but the kernel tree $KTREE holds work not exported to patches/ ($why). Run 'make export' to keep it, or 'make tree FORCE=1' to discard it."
 fi
 
-stage "tree: re-apply the series"
+step "tree: re-apply the series"
 kgit am --abort > /dev/null 2>&1 || true
 if [ "$(tree_state base)" != "$base" ]; then
 	msg "new base $base"
@@ -90,4 +91,4 @@ else
 	am "${patches[@]:$k}"
 fi
 save_tree_state "$base"
-stage_end
+step_end

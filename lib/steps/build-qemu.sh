@@ -2,7 +2,7 @@
 # Build the rig's QEMU (x86_64-softmmu only) from Debian's source package, unpacked the way
 # `apt-get source` does so that Debian's own patches apply, plus the project's patches in
 # rig/qemu-patches/. The binary is cached by content in $CACHE/qemu/<key>/.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common.sh"
 
 QPATCHES=$TOP/rig/qemu-patches
 
@@ -30,7 +30,7 @@ if [ -x "$out/qemu-system-x86_64" ]; then
 	exit 0
 fi
 
-stage "qemu: fetch Debian source"
+step "qemu: fetch Debian source"
 apt_priv_update
 dl=$CACHE/dl/qemu
 mkdir -p "$dl"
@@ -58,15 +58,14 @@ for v in "${candidates[@]}"; do
 done
 [ -n "$got" ] || die "no usable QEMU source package (see $LOGS/qemu-fetch.log)"
 if [ "$got" != "$QEMU_VERSION" ]; then
-	warn "QEMU $QEMU_VERSION (pinned in config/versions) is not served; using $got instead"
+	warn "QEMU $QEMU_VERSION (pinned in inputs/versions) is not served; using $got instead"
 	case ${got#*:} in 10.0.*)
 		warn "QEMU $got has the nested-SVM #DF bug: nested_exceptions_test will fail" ;;
 	esac
 fi
-echo "$got" > "$BUILD/qemu-version"
-stage_end
+step_end
 
-stage "qemu: fetch meson $MESON_VERSION"
+step "qemu: fetch meson $MESON_VERSION"
 if [ ! -x "$MESON_ROOT/usr/bin/meson" ]; then
 	mkdir -p "$dl" && rm -rf "$MESON_ROOT"
 	(cd "$dl" && apt_priv download -q "meson=$MESON_VERSION") > "$LOGS/meson-fetch.log" 2>&1 ||
@@ -75,9 +74,9 @@ if [ ! -x "$MESON_ROOT/usr/bin/meson" ]; then
 	dpkg-deb -x "$dl"/meson_"${MESON_VERSION}"_all.deb "$MESON_ROOT"
 fi
 use_meson
-stage_end
+step_end
 
-stage "qemu: unpack and patch"
+step "qemu: unpack and patch"
 src=$BUILD/qemu/src
 obj=$BUILD/qemu/obj
 rm -rf "$src" "$obj"
@@ -90,9 +89,9 @@ for p in "$QPATCHES"/*.patch; do
 	(cd "$src" && patch -p1 --no-backup-if-mismatch -s < "$p") ||
 		die "rig QEMU patch $(basename "$p") does not apply"
 done
-stage_end
+step_end
 
-stage "qemu: configure and build (x86_64-softmmu)"
+step "qemu: configure and build (x86_64-softmmu)"
 qemu_configure "$src" "$obj" "$LOGS/qemu-configure.log"
 run_logged "$LOGS/qemu-build.log" ninja -C "$obj" -j"$(nproc)" qemu-system-x86_64
 mkdir -p "$out.tmp"
@@ -100,4 +99,4 @@ cp "$obj/qemu-system-x86_64" "$out.tmp/"
 echo "$got" > "$out.tmp/version"
 rm -rf "$out" && mv "$out.tmp" "$out"
 ln -sfn "$out" "$BUILD/qemu-bin"
-stage_end
+step_end

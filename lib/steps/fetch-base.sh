@@ -1,9 +1,10 @@
 #!/bin/bash
 # Make the base of the series available as a one-commit bare git repo in the cache and print
 # its commit id. The base is Debian's linux-source-6.12 at the version pinned in
-# config/versions (falling back, loudly, to the newest 6.12.* only), or the user's own
-# 6.12.y tree given as BASE_TREE=/path/to/linux.
-. "$(dirname "$0")/lib.sh"
+# inputs/versions (falling back, loudly, to the newest 6.12.* only), or the user's own
+# 6.12.y tree given as BASE_TREE=/path/to/linux. BASE_VERSION=<version> fetches another
+# linux-source-6.12 (make check-bases), with no fallback.
+. "$(dirname "$0")/../common.sh"
 
 # Fixed identity and dates make the base commit id a pure function of the source.
 export GIT_AUTHOR_NAME="Debian linux-source" GIT_AUTHOR_EMAIL="debian-kernel@lists.debian.org"
@@ -31,44 +32,48 @@ if [ -n "${BASE_TREE:-}" ]; then
 		git -C "$repo" rev-parse HEAD
 		exit 0
 	fi
-	stage "base: import $BASE_TREE" >&2
+	step "base: import $BASE_TREE" >&2
 	import_dir "$BASE_TREE" "$repo" "Base: $(make -s -C "$BASE_TREE" kernelversion) from $BASE_TREE" >&2
-	stage_end >&2
+	step_end >&2
 	git -C "$repo" rev-parse HEAD
 	exit 0
 fi
 
-ver=$LINUX_SOURCE_VERSION
+ver=${BASE_VERSION:-$LINUX_SOURCE_VERSION}	# BASE_VERSION: another 6.12.* (make check-bases)
 repo=$CACHE/base/linux-source-$ver.git
 if [ ! -d "$repo" ]; then
 	dl=$CACHE/dl
 	mkdir -p "$dl"
 	deb=$dl/linux-source-6.12_${ver}_all.deb
 	if [ ! -s "$deb" ]; then
-		stage "base: download linux-source-6.12 $ver" >&2
-		if ! (cd "$dl" && apt-get download -q "linux-source-6.12=$ver") > "$LOGS/base-fetch.log" 2>&1; then
+		step "base: download linux-source-6.12 $ver" >&2
+		if [ -n "${BASE_VERSION:-}" ]; then
+			apt_priv_update
+			(cd "$dl" && apt_priv download -q "linux-source-6.12=$ver") > "$LOGS/base-fetch.log" 2>&1 ||
+				die "cannot download linux-source-6.12 $ver (see $LOGS/base-fetch.log)"
+		elif ! (cd "$dl" && apt-get download -q "linux-source-6.12=$ver") > "$LOGS/base-fetch.log" 2>&1; then
 			# Fall back to the newest 6.12.* only: 7.x contains another implementation.
 			new=$(apt-cache madison linux-source-6.12 | awk -F'|' '{gsub(/ /,"",$2); print $2}' |
 				grep '^6\.12\.' | sort -V | tail -n1)
 			[ -n "$new" ] || die "no linux-source-6.12 package is served (see $LOGS/base-fetch.log)"
-			warn "linux-source-6.12 $ver (pinned in config/versions) is not served; FALLING BACK to $new"
+			warn "linux-source-6.12 $ver (pinned in inputs/versions) is not served; FALLING BACK to $new"
 			ver=$new
 			repo=$CACHE/base/linux-source-$ver.git
 			deb=$dl/linux-source-6.12_${ver}_all.deb
 			(cd "$dl" && apt-get download -q "linux-source-6.12=$ver") >> "$LOGS/base-fetch.log" 2>&1 ||
 				die "cannot download linux-source-6.12 $ver (see $LOGS/base-fetch.log)"
 		fi
-		stage_end >&2
+		step_end >&2
 	fi
 	if [ ! -d "$repo" ]; then
-		stage "base: import linux-source-6.12 $ver" >&2
+		step "base: import linux-source-6.12 $ver" >&2
 		tmp=$BUILD/base-import
 		rm -rf "$tmp" && mkdir -p "$tmp"
 		dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards './usr/src/linux-source-6.12.tar.*'
 		tar -x -C "$tmp" -f "$tmp"/usr/src/linux-source-6.12.tar.*
 		import_dir "$tmp/linux-source-6.12" "$repo" "Debian linux-source-6.12 $ver" >&2
 		rm -rf "$tmp"
-		stage_end >&2
+		step_end >&2
 	fi
 fi
 echo "$ver" > "$repo/base-version"

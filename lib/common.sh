@@ -1,13 +1,14 @@
-# Shared shell functions and paths of the harness. Sourced, never run.
+# Shared shell functions and paths of the harness: sourced by the entry points (scripts/)
+# and the build steps (lib/steps/), never run.
 # shellcheck shell=bash
 
 set -euo pipefail
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=../config/versions
-. "$TOP/config/versions"
-# shellcheck source=../config/identity
-. "$TOP/config/identity"
+# shellcheck source=../inputs/versions
+. "$TOP/inputs/versions"
+# shellcheck source=../inputs/identity
+. "$TOP/inputs/identity"
 
 # Generated material lives under one ignored directory of the checkout; downloads, the
 # built QEMU and ccache live in a machine-level cache keyed by content. COLD=1 uses a
@@ -20,6 +21,7 @@ else
 	BUILD=${BUILD:-$TOP/build}
 	CACHE=${CACHE:-/var/cache/mvpmu-series}
 fi
+export BUILD
 KTREE=$BUILD/linux			# the kernel tree (a git repo: base + one commit per patch)
 KOBJ=$BUILD/obj/linux			# out-of-tree kernel build dir
 LOGS=$BUILD/logs
@@ -29,23 +31,28 @@ export CCACHE_BASEDIR=$TOP
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 mkdir -p "$BUILD" "$CACHE" "$LOGS"
 
-_stage_name=""
-_stage_t0=0
+_step_name=""
+_step_t0=0
 _run_t0=${_run_t0:-$(date +%s)}
 export _run_t0
 
-# stage NAME: print a stage header; stage_end prints its elapsed time.
-stage() {
-	_stage_name=$1
-	_stage_t0=$(date +%s)
+# step NAME: print a step header; step_end prints its elapsed time and, in a run that keeps
+# a time table (make check sets TIMES), adds a row to it.
+step() {
+	_step_name=$1
+	_step_t0=$(date +%s)
 	printf '==> %s\n' "$1"
 }
 
-stage_end() {
-	local t=$(( $(date +%s) - _stage_t0 ))
-	printf '<== %s: %dm%02ds (total %ds)\n' "$_stage_name" $((t / 60)) $((t % 60)) \
+step_end() {
+	local t=$(( $(date +%s) - _step_t0 ))
+	printf '<== %s: %dm%02ds (total %ds)\n' "$_step_name" $((t / 60)) $((t % 60)) \
 		$(( $(date +%s) - _run_t0 ))
+	[ -z "${TIMES:-}" ] || printf '%s\t%d\n' "$_step_name" "$t" >> "$TIMES"
 }
+
+# harness ARGS...: the Python run-and-judge path (lib/harness/).
+harness() { PYTHONPATH=$TOP/lib $PY -m harness "$@"; }
 
 msg() { printf '    %s\n' "$*"; }
 warn() { printf '\n!!! WARNING: %s\n\n' "$*" >&2; }
@@ -104,6 +111,15 @@ apt_priv() {
 		-o Debug::NoLocking=1 -o APT::Sandbox::User=root "$@"
 }
 
+# apt_priv_cache ARGS...: apt-cache with the same private configuration (madison, showsrc).
+apt_priv_cache() {
+	apt-cache -o Dir::Etc::SourceList=/dev/null \
+		-o Dir::Etc::SourceParts="$APT_PRIV/sources.list.d" \
+		-o Dir::State::Lists="$APT_PRIV/lists" \
+		-o Dir::Cache::Archives="$APT_PRIV/archives" \
+		-o Dir::State::status=/dev/null "$@"
+}
+
 # apt_priv_update: refresh the private lists at most once a day.
 apt_priv_update() {
 	local stamp=$APT_PRIV/updated
@@ -156,7 +172,7 @@ tree_unexported() {
 	fi
 }
 
-base_repo() {	# base_repo COMMIT: the cached base repo (scripts/fetch-base.sh) holding it
+base_repo() {	# base_repo COMMIT: the cached base repo (lib/steps/fetch-base.sh) holding it
 	local r
 	for r in "$CACHE"/base/*.git; do
 		[ "$(git -C "$r" rev-parse HEAD 2>/dev/null)" = "$1" ] && { echo "$r"; return 0; }
@@ -169,9 +185,12 @@ name_email() { sed -n 's/^\(.*\) <\(.*\)>$/\1\n\2/p' <<< "$SERIES_IDENTITY"; }
 # build_rig: everything a boot of the rig needs, each step incremental.
 build_rig() {
 	local s
-	for s in deps build-qemu tree build-kernel build-selftests mkinitramfs; do
-		"$TOP/scripts/$s.sh"
-	done
+	"$TOP/lib/steps/deps.sh"
+	"$TOP/lib/steps/build-qemu.sh"
+	"$TOP/scripts/tree.sh"
+	"$TOP/lib/steps/build-kernel.sh"
+	"$TOP/lib/steps/build-selftests.sh"
+	"$TOP/lib/steps/build-initramfs.sh"
 }
 
 # cold_start: with COLD=1, the top-level targets start from an empty build dir and cache.
@@ -180,4 +199,11 @@ cold_start() {
 	msg "COLD=1: starting from an empty $BUILD (cache: $CACHE)"
 	rm -rf "$BUILD"
 	mkdir -p "$BUILD" "$CACHE" "$LOGS"
+}
+
+# qemu_version: the Debian version of the rig's QEMU, recorded once, beside the cached binary
+# (lib/steps/build-qemu.sh), so that a fresh clone with a warm cache knows it too.
+qemu_version() {
+	[ -f "$BUILD/qemu-bin/version" ] || "$TOP/lib/steps/build-qemu.sh" >&2
+	cat "$BUILD/qemu-bin/version"
 }

@@ -4,12 +4,12 @@
 # (+ kconfig/series.config, the options the series itself adds, except for the unpatched base
 # of `make baseline`) and replaced only when its content changes, so an unchanged tree rebuilds
 # in seconds.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../common.sh"
 
 export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 1970" KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
 KMAKE=(make -s -C "$KTREE" -j"$(nproc)" CC="ccache gcc" HOSTCC="ccache gcc")
 
-stage "kernel: configure"
+step "kernel: configure"
 gen=$BUILD/obj/config-gen
 mkdir -p "$gen" "$KOBJ"
 run_logged "$LOGS/kconfig.log" "${KMAKE[@]}" O="$gen" x86_64_defconfig kvm_guest.config
@@ -40,9 +40,9 @@ if ! cmp -s "$gen/.config" "$KOBJ/.config"; then
 	cp "$gen/.config" "$KOBJ/.config"
 	msg "new .config"
 fi
-stage_end
+step_end
 
-stage "kernel: build (bzImage, modules)"
+step "kernel: build (bzImage, modules)"
 if ! "${KMAKE[@]}" O="$KOBJ" bzImage modules > "$LOGS/kernel-build.log" 2>&1; then
 	grep -E ': (error|fatal error):|^make.*Error' "$LOGS/kernel-build.log" | head -n 20 >&2 || true
 	# Name the patch that wrote each line the compiler complains about (git blame), or
@@ -66,4 +66,4 @@ for m in arch/x86/boot/bzImage arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko \
 	[ -e "$KOBJ/$m" ] || die "kernel build did not produce $m (config?)"
 done
 msg "$(cat "$KOBJ/include/config/kernel.release") built; ccache: $(ccache -s 2>/dev/null | grep -iE '^ *hits' | head -n1 | tr -s ' ')"
-stage_end
+step_end

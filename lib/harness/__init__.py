@@ -1,0 +1,1 @@
+"""The harness run-and-judge path (see __main__.py)."""
