@@ -8,8 +8,10 @@
 
 "$TOP/lib/steps/deps.sh"
 apt_priv_update
-mapfile -t served < <(apt_priv_cache madison linux-source-6.12 2>/dev/null |
-	awk -F'|' '{gsub(/ /, "", $2); print $2}' | grep '^6\.12\.' | sort -uV)
+# The binary package's versions, from the system's sources and the private ones (trixie, sid).
+mapfile -t served < <({ apt-cache madison linux-source-6.12; apt_priv_cache madison linux-source-6.12; } 2>/dev/null |
+	awk -F'|' '{gsub(/ /, "", $1); gsub(/ /, "", $2)} $1 == "linux-source-6.12" && $3 ~ /Packages/ {print $2}' |
+	grep '^6\.12\.' | sort -uV)
 [ ${#served[@]} -gt 0 ] || die "the registry serves no linux-source-6.12"
 bases=("${served[0]}")
 [ ${#served[@]} -eq 1 ] || bases+=("${served[-1]}")
@@ -30,8 +32,9 @@ for v in "${bases[@]}"; do
 	if g am -q --committer-date-is-author-date "${patches[@]}" > "$LOGS/check-bases-$v.log" 2>&1; then
 		line="linux-source-6.12 $v: all ${#patches[@]} patches apply (git am)"
 	else
-		failed=$(g am --show-current-patch=raw 2>/dev/null | sed -n 's/^Subject: //p' | head -n1)
-		line="linux-source-6.12 $v: does NOT apply: $failed (see $LOGS/check-bases-$v.log)"
+		failed=$(sed -n 's/^Patch failed at //p' "$LOGS/check-bases-$v.log" | head -n1)
+		where=$(sed -n 's/^error: patch failed: //p' "$LOGS/check-bases-$v.log" | head -n1)
+		line="linux-source-6.12 $v: does NOT apply: patch $failed (at $where; see $LOGS/check-bases-$v.log)"
 		g am --abort > /dev/null 2>&1 || true
 	fi
 	echo "$line" | tee -a "$out"

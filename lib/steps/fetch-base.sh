@@ -49,7 +49,8 @@ if [ ! -d "$repo" ]; then
 		step "base: download linux-source-6.12 $ver" >&2
 		if [ -n "${BASE_VERSION:-}" ]; then
 			apt_priv_update
-			(cd "$dl" && apt_priv download -q "linux-source-6.12=$ver") > "$LOGS/base-fetch.log" 2>&1 ||
+			(cd "$dl" && { apt-get download -q "linux-source-6.12=$ver" ||
+				apt_priv download -q "linux-source-6.12=$ver"; }) > "$LOGS/base-fetch.log" 2>&1 ||
 				die "cannot download linux-source-6.12 $ver (see $LOGS/base-fetch.log)"
 		elif ! (cd "$dl" && apt-get download -q "linux-source-6.12=$ver") > "$LOGS/base-fetch.log" 2>&1; then
 			# Fall back to the newest 6.12.* only: 7.x contains another implementation.
