@@ -129,7 +129,8 @@ def main_summary(config, guest):
     from . import boot, parse
     with open(paths.log(f'{config}.json')) as f:
         run = json.load(f)
-    console = [parse.strip_timestamp(x) for x in boot._read(paths.log(f'{config}.console.log'))]
+    console = parse.console_phases(
+        [parse.strip_timestamp(x) for x in boot._read(paths.log(f'{config}.console.log'))])['main']
     pe = next((x for x in console if x.startswith('Performance Events:')), None)
     print(f'Host PMU:        {pe or "no Performance Events line in the kernel log"}')
     for x in console:
