@@ -47,6 +47,7 @@ def image_command(qemu, img, append, serial, extra, icount='', cpu=None):
 
 def run(qemu, img):
     """Run every variant and refusal; leaves the logs in LOGS/stage0.*."""
+    os.makedirs(paths.LOGS, exist_ok=True)
     console = paths.log('stage0.console.log')
     with open(console, 'w') as con:
         for name, opts in variants():

@@ -532,6 +532,50 @@ guest_nops:
 	loop	.
 	vmmcall
 
+/*
+ * NRIP save (APM Vol. 2, 15.7.1): guest code for each intercept, the
+ * instruction under test between nrip_<name> and nrip_<name>_end (so its
+ * length, prefixes included, comes from these bytes), entered at
+ * nrip_<name>_entry; a VMMCALL after it exits if the intercept did not.
+ */
+.macro nrip_case name, setup, insn:vararg
+	.globl nrip_\name\()_entry, nrip_\name, nrip_\name\()_end
+nrip_\name\()_entry:
+	\setup
+nrip_\name:
+	\insn
+nrip_\name\()_end:
+	vmmcall
+.endm
+	nrip_case cpuid, nop, cpuid
+	nrip_case cs_cpuid, nop, .byte 0x2e, 0x0f, 0xa2	/* CS: CPUID */
+	nrip_case pause, nop, pause				/* F3 90 */
+	nrip_case rdmsr_rexw, "mov $0x12345678, %ecx", .byte 0x48, 0x0f, 0x32
+	nrip_case wrmsr, "mov $0x12345678, %ecx", wrmsr
+	nrip_case hlt, nop, hlt
+	nrip_case rdtsc, nop, rdtsc
+	nrip_case rdpmc, "xor %ecx, %ecx", rdpmc
+	nrip_case invlpg, nop, invlpg 0x1000(%rax,%rbx,4)
+	nrip_case vmmcall, nop, vmmcall
+	nrip_case stgi, nop, stgi
+	nrip_case clgi, nop, clgi
+	nrip_case in_dx, "mov $0x80, %edx", in (%dx), %al	/* EC */
+	nrip_case out_imm, nop, out %al, $0x80			/* E6 80 */
+	nrip_case rep_insb, "mov $0x80, %edx; mov $1, %ecx; lea guest_stack_top-64(%rip), %rdi", rep insb
+	nrip_case opsize_in, "mov $0x80, %edx", .byte 0x66, 0xed	/* in (%dx), %ax */
+	nrip_case int_n, nop, int $0x80
+	nrip_case int3, nop, int3
+	nrip_case ud2, nop, ud2
+
+/* Injected events: the return address must be next_rip, not save.rip. */
+	.globl nrip_inject_int, nrip_inject_int3
+nrip_inject_int:
+	int	$0x80		/* save.rip; next_rip is the VMMCALL after it */
+	vmmcall
+nrip_inject_int3:
+	int3			/* save.rip; next_rip is the VMMCALL after it */
+	vmmcall
+
 /* Guest code: RDPMC of the counter in R13D (guest_arg), result stored; a
  * #GP resumes at guest_rdpmc_done. */
 	.globl guest_rdpmc, guest_rdpmc_insn, guest_rdpmc_done

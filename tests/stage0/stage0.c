@@ -61,6 +61,20 @@ extern void win_user_fault(u32 mask), win_svme_toggle(u32 mask);
 extern void user_rdpmc(u32 idx);
 extern char user_rdpmc_done[], user_syscall_entry[], pmi_nops[], user_nops[];
 extern char guest_nops[], guest_rdpmc[], guest_rdpmc_done[];
+extern char nrip_cpuid_entry[], nrip_cpuid[], nrip_cpuid_end[], nrip_cs_cpuid_entry[],
+	nrip_cs_cpuid[], nrip_cs_cpuid_end[], nrip_pause_entry[], nrip_pause[],
+	nrip_pause_end[], nrip_rdmsr_rexw_entry[], nrip_rdmsr_rexw[], nrip_rdmsr_rexw_end[],
+	nrip_wrmsr_entry[], nrip_wrmsr[], nrip_wrmsr_end[], nrip_hlt_entry[], nrip_hlt[],
+	nrip_hlt_end[], nrip_rdtsc_entry[], nrip_rdtsc[], nrip_rdtsc_end[], nrip_rdpmc_entry[],
+	nrip_rdpmc[], nrip_rdpmc_end[], nrip_invlpg_entry[], nrip_invlpg[], nrip_invlpg_end[],
+	nrip_vmmcall_entry[], nrip_vmmcall[], nrip_vmmcall_end[], nrip_stgi_entry[],
+	nrip_stgi[], nrip_stgi_end[], nrip_clgi_entry[], nrip_clgi[], nrip_clgi_end[],
+	nrip_in_dx_entry[], nrip_in_dx[], nrip_in_dx_end[], nrip_out_imm_entry[],
+	nrip_out_imm[], nrip_out_imm_end[], nrip_rep_insb_entry[], nrip_rep_insb[],
+	nrip_rep_insb_end[], nrip_opsize_in_entry[], nrip_opsize_in[], nrip_opsize_in_end[],
+	nrip_int_n_entry[], nrip_int_n[], nrip_int_n_end[], nrip_int3_entry[], nrip_int3[],
+	nrip_int3_end[], nrip_ud2_entry[], nrip_ud2[], nrip_ud2_end[];
+extern char nrip_inject_int[], nrip_inject_int3[];
 extern char user_stack_top[], guest_stack_top[];
 extern char pmi_fixed_handler[], pmi_nmi_handler[], int80_handler[];
 extern char gp_skip_handler[];
@@ -948,7 +962,17 @@ static void t_host_guest_nosvm(void)
 static u8 vmcb[4096] __attribute__((aligned(4096)));
 static u8 hsave[4096] __attribute__((aligned(4096)));
 
+#define VMCB_INTERCEPT_EXCP	0x008
 #define VMCB_INTERCEPT		0x00c
+#define VMCB_IOPM		0x040
+#define VMCB_MSRPM		0x048
+#define VMCB_EXIT_INFO1		0x078
+#define VMCB_EXIT_INFO2		0x080
+#define VMCB_EVENT_INJ		0x0a8
+#define VMCB_NEXT_RIP		0x0c8
+#define EVENT_VALID		BIT(31)
+#define EVENT_TYPE_EXEPT	(3 << 8)
+#define EVENT_TYPE_SOFT		(4 << 8)
 #define VMCB_ASID		0x058
 #define VMCB_INT_CTL		0x060
 #define V_INTR_MASKING		BIT(24)
@@ -978,6 +1002,17 @@ static u8 hsave[4096] __attribute__((aligned(4096)));
 #define EXIT_SHUTDOWN		0x7f
 #define EXIT_VMRUN		0x80
 #define EXIT_VMMCALL		0x81
+#define EXIT_EXCP(v)		(0x40 + (v))
+#define EXIT_CPUID		0x72
+#define EXIT_SWINT		0x75
+#define EXIT_PAUSE		0x77
+#define EXIT_HLT		0x78
+#define EXIT_INVLPG		0x79
+#define EXIT_IOIO		0x7b
+#define EXIT_MSR		0x7c
+#define EXIT_RDTSC		0x6e
+#define EXIT_STGI		0x84
+#define EXIT_CLGI		0x85
 
 static void vmcb_seg(int off, u16 sel, u16 attrib, u32 limit, u64 base)
 {
@@ -1118,6 +1153,125 @@ static void t_vmrun_rdpmc(void)
 	       guest_rdpmc_val);
 	expect("  then the guest's VMMCALL exits", EXIT_VMMCALL, exit_code());
 	end("rdpmc-svm-priority");
+}
+
+/*
+ * NRIP save (APM Vol. 2, 15.7.1): for an instruction intercept (and the #BP,
+ * #OF, #BR of INT3, INTO, BOUND), VMCB.next_rip is the address of the next
+ * sequential instruction; every other exit writes 0.  next_rip is filled with
+ * garbage before each VMRUN; the expected value comes from the bytes of the
+ * guest code (boot.S, nrip_case), prefixes included.
+ */
+static u8 iopm[3 * 4096] __attribute__((aligned(4096)));
+static u8 msrpm[2 * 4096] __attribute__((aligned(4096)));
+
+struct nrip_case {
+	const char *name;
+	char *entry, *insn, *end;
+	u64 intercept;		/* instruction intercepts, INTERCEPT() bits */
+	u32 excp;		/* exception intercepts */
+	u64 exit;
+	bool has_nrip;
+};
+
+#define NRIP(n, icpt, ex, code, has) \
+	{ "nrip-" #n, nrip_##n##_entry, nrip_##n, nrip_##n##_end, icpt, ex, code, has }
+
+static const struct nrip_case nrip_cases[] = {
+	NRIP(cpuid, INTERCEPT(EXIT_CPUID), 0, EXIT_CPUID, true),
+	NRIP(cs_cpuid, INTERCEPT(EXIT_CPUID), 0, EXIT_CPUID, true),
+	NRIP(pause, INTERCEPT(EXIT_PAUSE), 0, EXIT_PAUSE, true),
+	NRIP(rdmsr_rexw, INTERCEPT(EXIT_MSR), 0, EXIT_MSR, true),
+	NRIP(wrmsr, INTERCEPT(EXIT_MSR), 0, EXIT_MSR, true),
+	NRIP(hlt, INTERCEPT(EXIT_HLT), 0, EXIT_HLT, true),
+	NRIP(rdtsc, INTERCEPT(EXIT_RDTSC), 0, EXIT_RDTSC, true),
+	NRIP(rdpmc, INTERCEPT(EXIT_RDPMC), 0, EXIT_RDPMC, true),
+	NRIP(invlpg, INTERCEPT(EXIT_INVLPG), 0, EXIT_INVLPG, true),
+	NRIP(vmmcall, 0, 0, EXIT_VMMCALL, true),
+	NRIP(stgi, INTERCEPT(EXIT_STGI), 0, EXIT_STGI, true),
+	NRIP(clgi, INTERCEPT(EXIT_CLGI), 0, EXIT_CLGI, true),
+	NRIP(in_dx, INTERCEPT(EXIT_IOIO), 0, EXIT_IOIO, true),
+	NRIP(out_imm, INTERCEPT(EXIT_IOIO), 0, EXIT_IOIO, true),
+	NRIP(rep_insb, INTERCEPT(EXIT_IOIO), 0, EXIT_IOIO, true),
+	NRIP(opsize_in, INTERCEPT(EXIT_IOIO), 0, EXIT_IOIO, true),
+	NRIP(int_n, INTERCEPT(EXIT_SWINT), 0, EXIT_SWINT, true),
+	NRIP(int3, 0, BIT(3), EXIT_EXCP(3), true),
+	NRIP(ud2, 0, BIT(6), EXIT_EXCP(6), false),
+};
+
+static void nrip_setup(char *rip, u64 intercept, u32 excp)
+{
+	vmcb_setup(rip, intercept);
+	*(u32 *)(vmcb + VMCB_INTERCEPT_EXCP) = excp;
+	*(u64 *)(vmcb + VMCB_IOPM) = (u64)iopm;
+	*(u64 *)(vmcb + VMCB_MSRPM) = (u64)msrpm;
+	*(u64 *)(vmcb + VMCB_NEXT_RIP) = 0xdeadbeefdeadbeefull;
+}
+
+static void t_nrip(void)
+{
+	unsigned int i, ecx, edx;
+
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | BIT(12));
+	wrmsr(MSR_VM_HSAVE_PA, (u64)hsave);
+	for (i = 0; i < sizeof(iopm); i++)
+		iopm[i] = 0xff;
+	for (i = 0; i < sizeof(msrpm); i++)
+		msrpm[i] = 0xff;
+
+	begin();
+	asm volatile("cpuid" : "=c"(ecx), "=d"(edx) : "a"(0x8000000a), "c"(0) : "ebx");
+	expect("CPUID Fn8000_000A EDX[3] (NRIPS)", 1, (edx >> 3) & 1);
+	end("nrip-cpuid-bit");
+
+	for (i = 0; i < sizeof(nrip_cases) / sizeof(nrip_cases[0]); i++) {
+		const struct nrip_case *c = &nrip_cases[i];
+
+		begin();
+		nrip_setup(c->entry, c->intercept, c->excp);
+		win_vmrun(0, (u64)vmcb, 0);
+		expect("exit code", c->exit, exit_code());
+		expect("guest RIP at the exit - the instruction", 0,
+		       *(u64 *)(vmcb + VMCB_SAVE + SAVE_RIP) - (u64)c->insn);
+		expect("next_rip - the instruction (its length; 0: next_rip is 0)",
+		       c->has_nrip ? (u64)(c->end - c->insn) : -(u64)c->insn,
+		       *(u64 *)(vmcb + VMCB_NEXT_RIP) - (u64)c->insn);
+		if (c->exit == EXIT_IOIO)
+			expect("EXITINFO2 (the next RIP) = next_rip",
+			       *(u64 *)(vmcb + VMCB_EXIT_INFO2),
+			       *(u64 *)(vmcb + VMCB_NEXT_RIP));
+		end(c->name);
+	}
+
+	/*
+	 * Event injection with NRIPS: the hypervisor leaves save.rip at the
+	 * INT n / INT3 and puts the return address in next_rip; the CPU pushes
+	 * next_rip.  Were save.rip pushed, the guest would run the instruction
+	 * again, which the SWINT / #BP intercept catches.
+	 */
+	begin();
+	nrip_setup(nrip_inject_int, INTERCEPT(EXIT_SWINT), 0);
+	*(u64 *)(vmcb + VMCB_NEXT_RIP) = (u64)nrip_inject_int + 2;
+	*(u32 *)(vmcb + VMCB_EVENT_INJ) = EVENT_VALID | EVENT_TYPE_SOFT | 0x80;
+	win_vmrun(0, (u64)vmcb, 0);
+	expect("injected SOFT 0x80 returns to next_rip: the VMMCALL exits",
+	       EXIT_VMMCALL, exit_code());
+	expect("  at next_rip", (u64)nrip_inject_int + 2,
+	       *(u64 *)(vmcb + VMCB_SAVE + SAVE_RIP));
+	end("nrip-inject-soft");
+
+	begin();
+	set_gate(3, (u64)int80_handler);
+	nrip_setup(nrip_inject_int3, 0, BIT(3));
+	*(u64 *)(vmcb + VMCB_NEXT_RIP) = (u64)nrip_inject_int3 + 1;
+	*(u32 *)(vmcb + VMCB_EVENT_INJ) = EVENT_VALID | EVENT_TYPE_EXEPT | 3;
+	win_vmrun(0, (u64)vmcb, 0);
+	set_gate(3, trap_stub_addr(3));
+	expect("injected #BP (EXEPT) returns to next_rip: the VMMCALL exits",
+	       EXIT_VMMCALL, exit_code());
+	expect("  at next_rip", (u64)nrip_inject_int3 + 1,
+	       *(u64 *)(vmcb + VMCB_SAVE + SAVE_RIP));
+	end("nrip-inject-bp");
 }
 
 static void t_cycles(int shift)
@@ -1284,6 +1438,7 @@ int stage0_main(u32 mbi)
 		t_vmrun();
 		t_vmrun_pmi();
 		t_vmrun_rdpmc();
+		t_nrip();
 		t_cycles(0);
 	} else if (streq(variant, "shift1")) {
 		t_cycles(1);
