@@ -41,7 +41,7 @@ def run_with_timeout(cmd, timeout, stdout):
 def unbuilt():
     """Programs that did not build (lib/steps/build-selftests.sh): left out of the plan and
     of the judgement, since their build:<name> verdict already fails."""
-    return set(_read(os.path.join(paths.BUILD, 'obj', 'unbuilt')))
+    return set(parse.read_lines(os.path.join(paths.BUILD, 'obj', 'unbuilt')))
 
 
 def plan(cfg, selftests=None, shell=False):
@@ -103,14 +103,6 @@ def boot(name, selftests=None, dry_run=False, shell=False):
     return 0
 
 
-def _read(path):
-    try:
-        with open(path, errors='replace') as f:
-            return f.read().splitlines()
-    except FileNotFoundError:
-        return []
-
-
 def log_fact_results(phase, lines, wanted, facts):
     """Results of `log` steps: NAME=<value of the first rule that matches a line>."""
     out = []
@@ -133,8 +125,8 @@ def log_fact_results(phase, lines, wanted, facts):
 
 def collect(cfg, logs):
     """Every Result of a boot: the rig stream, KTAP, log facts and output checks."""
-    results, complete, notes = parse.parse_rig_stream(_read(logs['results']))
-    console = [parse.strip_timestamp(line) for line in _read(logs['console'])]
+    results, complete, notes = parse.parse_rig_stream(parse.read_lines(logs['results']))
+    console = [parse.strip_timestamp(line) for line in parse.read_lines(logs['console'])]
     phases = parse.console_phases(console)
     facts = rig.load_log_facts()
     for ph in cfg.phases:

@@ -25,6 +25,15 @@ PHASE_MARK = re.compile(r'^RIG: phase (\S*)$')
 FAILED = ('fail', 'crash', 'timeout', 'missing')
 
 
+def read_lines(path):
+    """A log's lines; a log that was never written has none."""
+    try:
+        with open(path, errors='replace') as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
 def strip_timestamp(line):
     return TIMESTAMP.sub('', line.rstrip('\r\n'))
 

@@ -126,11 +126,11 @@ def summary(d=None):
 def main_summary(config, guest):
     """The rig part of `make`'s summary, from the judged boot (LOGS/<config>.json) and its
     kernel log. Returns 0 when the guest passed."""
-    from . import boot, parse
+    from . import parse
     with open(paths.log(f'{config}.json')) as f:
         run = json.load(f)
     console = parse.console_phases(
-        [parse.strip_timestamp(x) for x in boot._read(paths.log(f'{config}.console.log'))])['main']
+        [parse.strip_timestamp(x) for x in parse.read_lines(paths.log(f'{config}.console.log'))])['main']
     pe = next((x for x in console if x.startswith('Performance Events:')), None)
     print(f'Host PMU:        {pe or "no Performance Events line in the kernel log"}')
     for x in console:

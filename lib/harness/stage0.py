@@ -58,7 +58,7 @@ def run(qemu, img):
             con.flush()
             t0 = time.time()
             rc, timed_out = _run(image_command(qemu, img, name, f'file:{log}', opts), con)
-            res = parse.parse_rig_stream(_lines(log))[0]
+            res = parse.parse_rig_stream(parse.read_lines(log))[0]
             print(f'    {name}: {sum(r.status != "fail" for r in res)} ok, '
                   f'{sum(r.status == "fail" for r in res)} not ok '
                   f'({int((time.time() - t0) * 1000)} ms){" TIMED OUT" if timed_out else ""}',
@@ -82,24 +82,16 @@ def _run(cmd, con):
     return rc, rc in (124, 137)
 
 
-def _lines(path):
-    try:
-        with open(path, errors='replace') as f:
-            return f.read().splitlines()
-    except FileNotFoundError:
-        return []
-
-
 def collect():
     """Results of the last Stage 0 run, from its logs."""
     results = []
     for name, _ in variants():
-        res, complete, _ = parse.parse_rig_stream(_lines(paths.log(f'stage0.{name}.log')))
+        res, complete, _ = parse.parse_rig_stream(parse.read_lines(paths.log(f'stage0.{name}.log')))
         results += res
         results.append(Result(f'stage0:{name}:complete', 'pass' if complete else 'crash',
                               '' if complete else 'the image did not finish (no plan/end '
                               f'marker): see {paths.log(f"stage0.{name}.log")}'))
-    for line in _lines(paths.log('stage0.refusals.log')):
+    for line in parse.read_lines(paths.log('stage0.refusals.log')):
         name, rc, found = line.split()
         ok = rc not in ('0', '124', '137') and found == 'True'
         text = [t for n, t, _, _ in REFUSALS if n == name][0]
