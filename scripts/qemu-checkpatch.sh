@@ -5,7 +5,6 @@
 # One verdict line per patch and per stale waiver.
 . "$(dirname "$0")/../lib/common.sh"
 
-waivers=$TOP/tests/qemu-checkpatch-waivers.txt
 ver=$(qemu_version)
 up=${ver#*:}
 up=${up%-*}
