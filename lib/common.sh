@@ -142,12 +142,17 @@ series_patches() {	# the series' patch files in order, without the cover letter
 
 series_hash() { if [ "${SERIES_NONE:-0}" = 1 ]; then echo none; else hash_of "$TOP/patches"; fi; }
 
+subject_prefix() {	# "PATCH", or "PATCH vN" from SERIES_REVISION (inputs/versions)
+	if [ "${SERIES_REVISION:-1}" -gt 1 ]; then echo "PATCH v$SERIES_REVISION"; else echo PATCH; fi
+}
+
 # format_series DIR: write the tree's commits (base..HEAD) as patches into DIR, the way
 # `make export` does: stable names, no commit ids, no tool version, numbered subjects.
 format_series() {
 	local base
 	base=$(tree_state base)
-	kgit format-patch -q --zero-commit --no-signature --numbered --subject-prefix=PATCH \
+	kgit format-patch -q --zero-commit --no-signature --numbered \
+		--subject-prefix="$(subject_prefix)" \
 		--stat=72 -o "$1" "$base..HEAD"
 }
 

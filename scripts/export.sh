@@ -38,7 +38,7 @@ name=$(name_email | head -n1)
 title="Mediated vPMU for x86 KVM"
 body=""
 if [ -f "$cover" ]; then
-	title=$(sed -n 's/^Subject: \[PATCH [0-9]*\/[0-9]*\] //p; s/^Subject: \[PATCH\] //p' "$cover" | head -n1)
+	title=$(sed -n 's/^Subject: \[PATCH[^]]*\] //p' "$cover" | head -n1)
 	body=$(awk -v stop="^$name \\\\([0-9]+\\\\):\$" '
 		hdr && /^$/ { hdr = 0; next }
 		NR == 1 { hdr = 1 }
@@ -53,7 +53,7 @@ last_date=$(kgit log -1 --format=%aD HEAD)
 	echo "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001"
 	echo "From: $SERIES_IDENTITY"
 	echo "Date: $last_date"
-	printf 'Subject: [PATCH %0*d/%d] %s\n\n' "$width" 0 "$n" "$title"
+	printf 'Subject: [%s %0*d/%d] %s\n\n' "$(subject_prefix)" "$width" 0 "$n" "$title"
 	printf '%s\n' "$body" | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}'
 	echo
 	kgit shortlog "$base..HEAD"

@@ -31,8 +31,8 @@ configure_tree() {
 }
 
 same_patch() {	# same content, whatever the [PATCH i/N] numbering
-	cmp -s <(sed -E '1,/^$/s/^Subject: \[PATCH [0-9]+\/[0-9]+\]/Subject: [PATCH]/' "$1") \
-		<(sed -E '1,/^$/s/^Subject: \[PATCH [0-9]+\/[0-9]+\]/Subject: [PATCH]/' "$2")
+	cmp -s <(sed -E '1,/^$/s/^Subject: \[PATCH( v[0-9]+)? [0-9]+\/[0-9]+\]/Subject: [PATCH]/' "$1") \
+		<(sed -E '1,/^$/s/^Subject: \[PATCH( v[0-9]+)? [0-9]+\/[0-9]+\]/Subject: [PATCH]/' "$2")
 }
 
 if [ ! -d "$KTREE/.git" ]; then
