@@ -16,8 +16,8 @@
  * Output: TAP on COM1, one line per case, "# | " lines with expected and
  * measured values before each.  The kernel command line selects the variant:
  * v2 (the model, default), v1 (-perfmon-v2), shift1 (-icount shift=1),
- * lenient (x-amd-pmu-strict=off), off (x-amd-pmu off: QEMU's behaviour
- * without the model).
+ * lenient (x-amd-pmu-strict=off, the default), strict (x-amd-pmu-strict=on),
+ * off (x-amd-pmu off: QEMU's behaviour without the model).
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -40,8 +40,11 @@ typedef uint8_t u8;
 #define EV_LS_DISPATCH	0x29
 #define CTL_USR		BIT(16)
 #define CTL_OS		BIT(17)
+#define CTL_EDGE	BIT(18)
 #define CTL_INT		BIT(20)
 #define CTL_EN		BIT(22)
+#define CTL_INV		BIT(23)
+#define CNTMASK(m)	((u64)(m) << 24)
 #define CTL_GUESTONLY	BIT(40)
 #define CTL_HOSTONLY	BIT(41)
 #define UMASK(m)	((u64)(m) << 8)
@@ -737,54 +740,108 @@ static void t_legacy(void)
 	end("legacy-aliases");
 }
 
+/*
+ * Reserved bits: dropped, as KVM's emulation does (no AMD document at hand
+ * says the hardware raises #GP); a counter keeps bits 47:0 of any value.
+ * Addresses that name no MSR #GP.
+ */
 static void t_reserved(void)
 {
 	static const struct {
 		u32 msr;
 		u64 val;
 		int vec;
+		u64 readback;
 		const char *what;
 	} c[] = {
-		{ MSR_PERF_CTL0, BIT(19), 13, "PERF_CTL bit 19" },
-		{ MSR_PERF_CTL0, BIT(21), 13, "PERF_CTL bit 21" },
-		{ MSR_PERF_CTL0, BIT(36), 13, "PERF_CTL bit 36" },
-		{ MSR_PERF_CTL0, BIT(39), 13, "PERF_CTL bit 39" },
-		{ MSR_PERF_CTL0, BIT(42), 13, "PERF_CTL bit 42" },
-		{ MSR_PERF_CTL0, BIT(63), 13, "PERF_CTL bit 63" },
-		{ MSR_K7_EVNTSEL0 + 1, BIT(21), 13, "K7 PERF_CTL1 bit 21" },
+		{ MSR_PERF_CTL0, BIT(19) | EV_INSNS, -1, EV_INSNS,
+		  "PERF_CTL bit 19 (dropped)" },
+		{ MSR_PERF_CTL0, BIT(21) | EV_INSNS, -1, EV_INSNS,
+		  "PERF_CTL bit 21 (dropped)" },
+		{ MSR_PERF_CTL0, BIT(36) | EV_INSNS, -1, EV_INSNS,
+		  "PERF_CTL bit 36 (dropped)" },
+		{ MSR_PERF_CTL0, BIT(39) | EV_INSNS, -1, EV_INSNS,
+		  "PERF_CTL bit 39 (dropped)" },
+		{ MSR_PERF_CTL0, BIT(42) | EV_INSNS, -1, EV_INSNS,
+		  "PERF_CTL bit 42 (dropped)" },
+		{ MSR_PERF_CTL0, BIT(63) | EV_INSNS, -1, EV_INSNS,
+		  "PERF_CTL bit 63 (dropped)" },
+		{ MSR_K7_EVNTSEL0 + 1, BIT(21) | EV_INSNS, -1, EV_INSNS,
+		  "K7 PERF_CTL1 bit 21 (dropped)" },
 		{ MSR_PERF_CTL0, CTL_GUESTONLY | CTL_HOSTONLY, -1,
-		  "PERF_CTL GuestOnly|HostOnly (valid)" },
-		{ MSR_PERF_CTL0, 0xfULL << 32, -1, "PERF_CTL EventSelect[11:8]" },
-		{ MSR_PERF_CTL0 + 1, BIT(48), 13, "PERF_CTR bit 48" },
-		{ MSR_PERF_CTL0 + 1, CTR_MASK, -1, "PERF_CTR 2^48-1 (valid)" },
-		{ MSR_GLOBAL_CTL, BIT(6), 13, "GlobalCtl bit 6" },
-		{ MSR_GLOBAL_CTL, BIT(32), 13, "GlobalCtl bit 32" },
-		{ MSR_GLOBAL_STATUS, ~0ULL, -1, "GlobalStatus (read-only)" },
-		{ MSR_GLOBAL_STATUS_CLR, ~0ULL, -1, "StatusClr all ones" },
-		{ MSR_GLOBAL_STATUS_SET, BIT(58), -1, "StatusSet bit 58" },
-		{ 0xc001020c, 0, 13, "0xc001020c (no counter 6)" },
-		{ 0xc0010230, 0, 13, "0xc0010230 (PMU range)" },
+		  CTL_GUESTONLY | CTL_HOSTONLY, "PERF_CTL GuestOnly|HostOnly (valid)" },
+		{ MSR_PERF_CTL0, 0xfULL << 32, -1, 0xfULL << 32,
+		  "PERF_CTL EventSelect[11:8]" },
+		{ MSR_PERF_CTL0, CTL_EDGE | CTL_INV | CNTMASK(0xff), -1,
+		  CTL_EDGE | CTL_INV | CNTMASK(0xff), "PERF_CTL Edge|Inv|CntMask (valid)" },
+		{ MSR_PERF_CTL0 + 1, BIT(48) | 5, -1, 5,
+		  "PERF_CTR bit 48 | 5 (bits 47:0 kept)" },
+		{ MSR_PERF_CTL0 + 1, CTR_MASK, -1, CTR_MASK, "PERF_CTR 2^48-1" },
+		{ MSR_GLOBAL_CTL, BIT(6) | 1, -1, 1, "GlobalCtl bit 6 | 1 (dropped)" },
+		{ MSR_GLOBAL_CTL, BIT(32) | 2, -1, 2, "GlobalCtl bit 32 | 2 (dropped)" },
+		{ MSR_GLOBAL_STATUS, ~0ULL, -1, 0, "GlobalStatus (read-only)" },
+		{ MSR_GLOBAL_STATUS_CLR, ~0ULL, -1, 0, "StatusClr all ones" },
+		{ MSR_GLOBAL_STATUS_SET, BIT(58), -1, 0, "StatusSet bit 58 (reads 0)" },
+		{ 0xc001020c, 0, 13, 0, "0xc001020c (no counter 6)" },
+		{ 0xc0010230, 0, 13, 0, "0xc0010230 (PMU range)" },
 	};
-	u64 before, v;
+	u64 v;
 	int i;
 
 	begin();
 	for (i = 0; i < (int)(sizeof(c) / sizeof(c[0])); i++) {
 		pmu_clear();
-		rdmsr_safe(c[i].msr, &before);
 		expect(c[i].what, (u64)(int64_t)c[i].vec,
 		       (u64)(int64_t)wrmsr_safe(c[i].msr, c[i].val));
-		if (c[i].vec >= 0 && rdmsr_safe(c[i].msr, &v) < 0)
-			expect("  value unchanged after the #GP", before, v);
-		if (c[i].msr == MSR_GLOBAL_STATUS)
-			expect("  GlobalStatus after writing all ones to it", 0,
-			       rdmsr(MSR_GLOBAL_STATUS));
+		if (c[i].vec < 0)
+			expect("  reads back", c[i].readback, rdmsr(c[i].msr));
 	}
 	expect("rdmsr 0xc001020c", 13, rdmsr_safe(0xc001020c, &v));
 	expect("rdmsr 0xc0010230", 13, rdmsr_safe(0xc0010230, &v));
-	expect("StatusClr reads 0", 0, rdmsr(MSR_GLOBAL_STATUS_CLR));
-	expect("StatusSet reads 0", 0, rdmsr(MSR_GLOBAL_STATUS_SET));
 	end("reserved-bits");
+}
+
+/*
+ * Counters preset with sign-extended negative values, as software does:
+ * accepted at both addresses, bits 47:0 kept, and -K overflows after K.
+ */
+static void t_counter_write(void)
+{
+	static const struct {
+		u32 msr;
+		u64 val;
+		const char *what;
+	} c[] = {
+		{ MSR_PERF_CTL0 + 1, 0xffffffffff676970ULL,
+		  "PERF_CTR0 = 0xffffffffff676970" },
+		{ MSR_PERF_CTL0 + 11, ~0ULL, "PERF_CTR5 = -1" },
+		{ MSR_K7_PERFCTR0 + 2, ~0ULL, "K7 PERF_CTR2 = -1" },
+		{ MSR_K7_PERFCTR0, BIT(63) | 5, "K7 PERF_CTR0 = bit 63 | 5" },
+	};
+	u64 v = 0;
+	int i;
+
+	begin();
+	for (i = 0; i < (int)(sizeof(c) / sizeof(c[0])); i++) {
+		pmu_clear();
+		expect(c[i].what, (u64)-1,
+		       (u64)(int64_t)wrmsr_safe(c[i].msr, c[i].val));
+		expect("  reads back bits 47:0", c[i].val & CTR_MASK,
+		       rdmsr(c[i].msr));
+	}
+	pmu_clear();
+	wrmsr_safe(ctr_msr(5), ~0ULL);
+	expect("RDPMC 5 after PERF_CTR5 = -1: no #GP", (u64)-1,
+	       (u64)(int64_t)rdpmc_safe(5, &v));
+	expect("  RDPMC value", CTR_MASK, v);
+	pmu_clear();
+	expect("PERF_CTR0 = -100: no #GP", (u64)-1,
+	       (u64)(int64_t)wrmsr_safe(ctr_msr(0), (u64)-100));
+	wrmsr(ctl_msr(0), CTL_EN | CTL_OS | EV_INSNS);
+	win_nops(1);
+	expect("preset -100, 100 NOPs + CLOSE: wraps to CLOSE", CLOSE, ctr(0));
+	expect("  GlobalStatus bit 0", 1, rdmsr(MSR_GLOBAL_STATUS) & 1);
+	end("counter-write-sign-extended");
 }
 
 static void pmi_setup(u32 lvtpc)
@@ -1288,6 +1345,122 @@ static void t_cycles(int shift)
 	end("cycles");
 }
 
+/*
+ * CntMask, Inv and Edge compare the events of each cycle.  The model's cycle:
+ * an icount step takes 2^shift cycles, its events in the first.  icount
+ * steps through a REP string instruction once per iteration, and once more to
+ * find RCX = 0 (QEMU's do_gen_rep() under icount): a 1000-byte rep movsb is
+ * 1000 cycles without a retired instruction, then one that retires it.  So at
+ * shift 0 every cycle of win_nops retires one instruction, and "loop ." is 42
+ * consecutive cycles with a branch.
+ */
+static void win_rep1000(u32 mask)
+{
+	win_rep_movsb(mask, buf_dst, buf_src, 1000);
+}
+
+#define NOPS_W		(100 + CLOSE)		/* win_nops: instructions */
+#define REP_W		(3 + 1 + 1 + CLOSE)	/* win_rep1000: instructions */
+#define REP_ITER	1000			/* its cycles without one */
+#define LOOP_W		(1 + 42 + 1 + CLOSE)	/* win_loop: instructions */
+
+static void t_cntmask(void)
+{
+	begin();
+	expect("insns CntMask 0, 100 NOPs", NOPS_W,
+	       count1(CTL_OS | EV_INSNS, win_nops));
+	expect("insns CntMask 1, 100 NOPs", NOPS_W,
+	       count1(CTL_OS | EV_INSNS | CNTMASK(1), win_nops));
+	expect("insns CntMask 2, 100 NOPs (1 per cycle < 2)", 0,
+	       count1(CTL_OS | EV_INSNS | CNTMASK(2), win_nops));
+	expect("insns CntMask 255, 100 NOPs", 0,
+	       count1(CTL_OS | EV_INSNS | CNTMASK(255), win_nops));
+	expect("insns CntMask 1, rep movsb 1000 (cycles retiring one)", REP_W,
+	       count1(CTL_OS | EV_INSNS | CNTMASK(1), win_rep1000));
+	expect("cycles CntMask 1, rep movsb 1000 (every cycle)",
+	       REP_W + REP_ITER,
+	       count1(CTL_OS | EV_CYCLES | CNTMASK(1), win_rep1000));
+	expect("cycles CntMask 2, 100 NOPs", 0,
+	       count1(CTL_OS | EV_CYCLES | CNTMASK(2), win_nops));
+	expect("branches CntMask 1, loop . x 42", 42,
+	       count1(CTL_OS | EV_BRANCHES | CNTMASK(1), win_loop));
+	expect("branches CntMask 2, loop . x 42", 0,
+	       count1(CTL_OS | EV_BRANCHES | CNTMASK(2), win_loop));
+	expect("an unimplemented event (0x2c) with CntMask 1 and Inv", 0,
+	       count1(CTL_OS | 0x2c | CNTMASK(1) | CTL_INV, win_nops));
+	end("cntmask");
+}
+
+static void t_cntmask_inv(void)
+{
+	begin();
+	expect("insns Inv CntMask 1, 100 NOPs (no cycle without one)", 0,
+	       count1(CTL_OS | EV_INSNS | CTL_INV | CNTMASK(1), win_nops));
+	expect("insns Inv CntMask 2, 100 NOPs (every cycle has < 2)", NOPS_W,
+	       count1(CTL_OS | EV_INSNS | CTL_INV | CNTMASK(2), win_nops));
+	expect("insns Inv CntMask 0, 100 NOPs (Inv needs CntMask)", NOPS_W,
+	       count1(CTL_OS | EV_INSNS | CTL_INV, win_nops));
+	expect("insns Inv CntMask 1, rep movsb 1000 (its re-entries)", REP_ITER,
+	       count1(CTL_OS | EV_INSNS | CTL_INV | CNTMASK(1), win_rep1000));
+	expect("branches Inv CntMask 1, loop . x 42 (the other insns)",
+	       LOOP_W - 42,
+	       count1(CTL_OS | EV_BRANCHES | CTL_INV | CNTMASK(1), win_loop));
+	expect("cycles Inv CntMask 1, 100 NOPs", 0,
+	       count1(CTL_OS | EV_CYCLES | CTL_INV | CNTMASK(1), win_nops));
+	end("cntmask-inv");
+}
+
+static void t_edge(void)
+{
+	begin();
+	expect("insns Edge CntMask 1, 100 NOPs (one run)", 1,
+	       count1(CTL_OS | EV_INSNS | CTL_EDGE | CNTMASK(1), win_nops));
+	expect("insns Edge CntMask 0, 100 NOPs (as CntMask 1)", 1,
+	       count1(CTL_OS | EV_INSNS | CTL_EDGE, win_nops));
+	expect("insns Edge CntMask 2, 100 NOPs (never)", 0,
+	       count1(CTL_OS | EV_INSNS | CTL_EDGE | CNTMASK(2), win_nops));
+	expect("insns Edge Inv CntMask 2, 100 NOPs (always: one edge)", 1,
+	       count1(CTL_OS | EV_INSNS | CTL_EDGE | CTL_INV | CNTMASK(2),
+		      win_nops));
+	expect("insns Edge CntMask 1, rep movsb 1000 (start, end of the REP)", 2,
+	       count1(CTL_OS | EV_INSNS | CTL_EDGE | CNTMASK(1), win_rep1000));
+	expect("insns Edge Inv CntMask 1, rep movsb 1000 (its re-entries)", 1,
+	       count1(CTL_OS | EV_INSNS | CTL_EDGE | CTL_INV | CNTMASK(1),
+		      win_rep1000));
+	expect("branches Edge CntMask 1, loop . x 42 (one run)", 1,
+	       count1(CTL_OS | EV_BRANCHES | CTL_EDGE | CNTMASK(1), win_loop));
+	expect("branches Edge CntMask 1, 20 Jcc each after a CMP", 20,
+	       count1(CTL_OS | EV_BRANCHES | CTL_EDGE | CNTMASK(1), win_jcc));
+	expect("branches Edge Inv CntMask 1, 20 CMPs each after a Jcc or the start, CLOSE",
+	       21, count1(CTL_OS | EV_BRANCHES | CTL_EDGE | CTL_INV | CNTMASK(1),
+			  win_jcc));
+	expect("cycles Edge CntMask 1, 100 NOPs", 1,
+	       count1(CTL_OS | EV_CYCLES | CTL_EDGE | CNTMASK(1), win_nops));
+	end("edge");
+}
+
+/* -icount shift=1: an instruction is 2 cycles, one with its events, one without. */
+static void t_cntmask_shift1(void)
+{
+	begin();
+	expect("insns CntMask 1, 100 NOPs", NOPS_W,
+	       count1(CTL_OS | EV_INSNS | CNTMASK(1), win_nops));
+	expect("insns Inv CntMask 1, 100 NOPs (each second cycle)", NOPS_W,
+	       count1(CTL_OS | EV_INSNS | CTL_INV | CNTMASK(1), win_nops));
+	expect("insns Edge CntMask 1, 100 NOPs (every instruction)", NOPS_W,
+	       count1(CTL_OS | EV_INSNS | CTL_EDGE | CNTMASK(1), win_nops));
+	expect("insns Edge Inv CntMask 1, 100 NOPs", NOPS_W,
+	       count1(CTL_OS | EV_INSNS | CTL_EDGE | CTL_INV | CNTMASK(1),
+		      win_nops));
+	expect("insns CntMask 2, 100 NOPs", 0,
+	       count1(CTL_OS | EV_INSNS | CNTMASK(2), win_nops));
+	expect("cycles CntMask 1, 100 NOPs", 2 * NOPS_W,
+	       count1(CTL_OS | EV_CYCLES | CNTMASK(1), win_nops));
+	expect("cycles Edge CntMask 1, 100 NOPs", 1,
+	       count1(CTL_OS | EV_CYCLES | CTL_EDGE | CNTMASK(1), win_nops));
+	end("cntmask-shift1");
+}
+
 /* ---- variants ---- */
 
 /* -perfmon-v2: no global MSRs, GlobalCtl does not gate. */
@@ -1329,7 +1502,7 @@ static void v1_cases(void)
 	end("v1-counting");
 }
 
-/* x-amd-pmu-strict=off: reserved bits are dropped instead of raising #GP. */
+/* x-amd-pmu-strict=off, the default: reserved bits are dropped, no #GP. */
 static void lenient_cases(void)
 {
 	begin();
@@ -1347,6 +1520,33 @@ static void lenient_cases(void)
 	expect("0xc001020c still #GPs (no such counter)", 13,
 	       wrmsr_safe(0xc001020c, 0));
 	end("reserved-bits-dropped");
+}
+
+/*
+ * x-amd-pmu-strict=on (a debugging aid, not hardware behaviour): reserved
+ * PERF_CTL and GlobalCtl bits #GP; counter writes are still accepted.
+ */
+static void strict_cases(void)
+{
+	u64 v;
+
+	begin();
+	pmu_clear();
+	wrmsr(ctl_msr(0), EV_INSNS);
+	expect("PERF_CTL bit 19: #GP", 13, wrmsr_safe(ctl_msr(0), BIT(19)));
+	expect("  value unchanged", EV_INSNS, rdmsr(ctl_msr(0)));
+	expect("K7 PERF_CTL1 bit 42: #GP", 13,
+	       wrmsr_safe(MSR_K7_EVNTSEL0 + 1, BIT(42)));
+	expect("GlobalCtl bit 6: #GP", 13, wrmsr_safe(MSR_GLOBAL_CTL, BIT(6)));
+	expect("  value unchanged", 0, rdmsr(MSR_GLOBAL_CTL));
+	expect("PERF_CTR0 = 0xffffffffff676970: no #GP", (u64)-1,
+	       (u64)(int64_t)wrmsr_safe(ctr_msr(0), 0xffffffffff676970ULL));
+	expect("  reads back bits 47:0", 0xffffff676970ULL, rdmsr(ctr_msr(0)));
+	expect("K7 PERF_CTR3 = -1: no #GP", (u64)-1,
+	       (u64)(int64_t)wrmsr_safe(MSR_K7_PERFCTR0 + 3, ~0ULL));
+	expect("  reads back 2^48-1", CTR_MASK, rdmsr(MSR_K7_PERFCTR0 + 3));
+	expect("0xc001020c: #GP", 13, rdmsr_safe(0xc001020c, &v));
+	end("strict-reserved-bits");
 }
 
 /* x-amd-pmu=off (QEMU's own behaviour, the rig's default): nothing. */
@@ -1400,6 +1600,8 @@ int stage0_main(u32 mbi)
 		variant = "shift1";
 	else if (cmdline_has(mbi, "lenient"))
 		variant = "lenient";
+	else if (cmdline_has(mbi, "strict"))
+		variant = "strict";
 	print("# stage0 (%s): emulated AMD PerfMonV2 PMU vs. hand-computed counts\n",
 	      variant);
 
@@ -1423,6 +1625,7 @@ int stage0_main(u32 mbi)
 		t_gating();
 		t_legacy();
 		t_reserved();
+		t_counter_write();
 		t_status_set_clr();
 		overflow("overflow-pmi-k1", PMI_VECTOR, CTL_INT, 1);
 		overflow("overflow-pmi-k7", PMI_VECTOR, CTL_INT, 7);
@@ -1440,16 +1643,24 @@ int stage0_main(u32 mbi)
 		t_vmrun_rdpmc();
 		t_nrip();
 		t_cycles(0);
+		t_cntmask();
+		t_cntmask_inv();
+		t_edge();
+		overflow_ev("overflow-pmi-cntmask1", PMI_VECTOR, CTL_INT, 7,
+			    EV_INSNS | CNTMASK(1), 1);
 	} else if (streq(variant, "shift1")) {
 		t_cycles(1);
 		t_loop();
 		overflow("overflow-pmi-k7", PMI_VECTOR, CTL_INT, 7);
 		overflow_ev("overflow-pmi-cycles-k7", PMI_VECTOR, CTL_INT, 7,
 			    EV_CYCLES, 2);
+		t_cntmask_shift1();
 	} else if (streq(variant, "v1")) {
 		v1_cases();
 	} else if (streq(variant, "lenient")) {
 		lenient_cases();
+	} else if (streq(variant, "strict")) {
+		strict_cases();
 	} else {
 		off_cases();
 	}
