@@ -104,7 +104,9 @@ def boot(name, selftests=None, dry_run=False, shell=False):
 
 
 def log_fact_results(phase, lines, wanted, facts):
-    """Results of `log` steps: NAME=<value of the first rule that matches a line>."""
+    """Results of `log` steps, NAME=<value>: for a `match` fact the value of the first rule
+    that matches a line (else its default); for a `count` fact the number of lines its regex
+    matches. White space in a value is folded to '_' (a result name is one word)."""
     out = []
     prefix = '' if phase == 'main' else phase + '/'
     for name in wanted:
@@ -112,13 +114,18 @@ def log_fact_results(phase, lines, wanted, facts):
         if spec is None:
             out.append(Result(prefix + name, 'fail', f'no fact "{name}" in rig/log-facts.toml'))
             continue
-        value = spec.get('default', 'absent')
-        for rule_value, pattern in spec['match']:
-            rx = re.compile(pattern)
-            m = next((m for m in map(rx.search, lines) if m), None)
-            if m:
-                value = m.expand(rule_value)
-                break
+        if 'count' in spec:
+            rx = re.compile(spec['count'])
+            value = str(sum(1 for line in lines if rx.search(line)))
+        else:
+            value = spec.get('default', 'absent')
+            for rule_value, pattern in spec['match']:
+                rx = re.compile(pattern)
+                m = next((m for m in map(rx.search, lines) if m), None)
+                if m:
+                    value = m.expand(rule_value)
+                    break
+        value = re.sub(r'\s+', '_', value.strip()) or '(empty)'
         out.append(Result(f'{prefix}{name}={value}', 'pass'))
     return out
 

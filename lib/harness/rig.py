@@ -113,10 +113,19 @@ def load_config(name, path=None):
 
 
 def load_log_facts(path=None):
-    """rig/log-facts.toml: the facts a `log` step reads from the kernel log."""
+    """rig/log-facts.toml: the facts a `log` step reads from the kernel log. Each has either
+    `match` (rules [value, regex], and `default`) or `count` (a regex: the number of lines
+    it matches)."""
     path = path or os.path.join(paths.TOP, 'rig', 'log-facts.toml')
     with open(path, 'rb') as f:
-        return tomllib.load(f).get('fact', {})
+        facts = tomllib.load(f).get('fact', {})
+    for name, spec in facts.items():
+        keys = set(spec)
+        if ('match' in keys) == ('count' in keys) or keys - {'match', 'default', 'count'} \
+                or ('count' in keys and 'default' in keys):
+            raise ConfigError(f'{path}: fact "{name}" needs either `match` (and `default`) '
+                              f'or `count`: has {sorted(keys)}')
+    return facts
 
 
 def plan_lines(cfg, selftests=None, shell=False):

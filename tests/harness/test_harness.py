@@ -297,6 +297,54 @@ class RigTest(unittest.TestCase):
                     self.assertIn(w, facts)
 
 
+class LogFactTest(unittest.TestCase):
+    """rig/log-facts.toml: `match` facts (first matching rule) and `count` facts (how many
+    lines), read from one phase's kernel log."""
+    FACTS = {
+        'reason': {'match': [['enabled', r'x: feature enabled$'],
+                             [r'off:\1', r'x: feature=1 not honoured: (.*); feature disabled']],
+                   'default': 'silent'},
+        'lines': {'count': r'x: (feature enabled|feature=1 not honoured: )'},
+    }
+
+    def facts(self, phase, lines):
+        return [(r.name, r.status) for r in
+                boot.log_fact_results(phase, lines, ['reason', 'lines', 'nope'], self.FACTS)]
+
+    def test_count_and_reason(self):
+        log = ['x: feature=1 not honoured: no usable  PMU; feature disabled', 'other',
+               'x: feature=1 not honoured: no usable  PMU; feature disabled']
+        self.assertEqual(self.facts('p', log), [
+            ('p/reason=off:no_usable_PMU', 'pass'), ('p/lines=2', 'pass'),
+            ('p/nope', 'fail')])
+        self.assertEqual(self.facts('main', ['a', 'b'])[:2],
+                         [('reason=silent', 'pass'), ('lines=0', 'pass')])
+        self.assertEqual(self.facts('main', ['x: feature enabled'])[:2],
+                         [('reason=enabled', 'pass'), ('lines=1', 'pass')])
+
+    def test_count_from_a_phase_of_the_console(self):
+        """A count covers only its own phase's lines."""
+        phases = parse.console_phases(['x: feature enabled', 'RIG: phase main',
+                                       'RIG: phase p2', 'x: feature enabled',
+                                       'x: feature enabled'])
+        self.assertEqual(self.facts('main', phases['main'])[1], ('lines=1', 'pass'))
+        self.assertEqual(self.facts('p2', phases['p2'])[1], ('p2/lines=2', 'pass'))
+
+    def test_bad_fact_specs(self):
+        for text in ('[fact.a]\ncount = "x"\nmatch = [["v", "x"]]\n',
+                     '[fact.a]\ndefault = "d"\n',
+                     '[fact.a]\ncount = "x"\ndefault = "0"\n',
+                     '[fact.a]\ncount = "x"\nmin = 1\n'):
+            with self.subTest(text=text):
+                with tempfile.NamedTemporaryFile('w', suffix='.toml', delete=False) as f:
+                    f.write(text)
+                try:
+                    with self.assertRaises(rig.ConfigError):
+                        rig.load_log_facts(f.name)
+                finally:
+                    os.unlink(f.name)
+
+
 class WaiverTest(unittest.TestCase):
     def run_check(self, patches, logs, waiver_text):
         d = tempfile.mkdtemp()
