@@ -6,9 +6,10 @@ export RIG_LOGS=$LOGS/adhoc	# keep the last `make check`'s logs for `make judge`
 
 cold_start
 build_rig
-guest=${GUEST_TEST:-svm_vmcall_test}
-# The rig configuration with the emulated PMU (rig/PMU-MODEL.md): the host as users run it.
-cfg=${CONFIG:-pmu}
+# The mediated vPMU as users run it: the rig's emulated PMU (rig/PMU-MODEL.md) with
+# kvm_amd enable_mediated_pmu=1, and a guest that counts through its passed-through counters.
+guest=${GUEST_TEST:-mediated_pmu_test}
+cfg=${CONFIG:-mediated}
 step "rig: boot '$cfg' and run $guest"
 harness boot "$cfg" --tests="$guest"
 step_end

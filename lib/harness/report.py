@@ -146,4 +146,8 @@ def main_summary(config, guest):
         return 1
     print(f'Guest:           {guest}: {"ok" if v["ok"] else "not ok"} ({r["status"] if r else "?"})'
           f'{" # " + v["text"] if v.get("text") else ""}')
+    # What the guest counted through a passed-through counter (mediated_pmu_test prints it).
+    for line in (r.get('output', []) if r else []):
+        if 'passed-through' in line and 'instructions retired' in line:
+            print(f'Guest counted:   {line.lstrip("# ").strip()}')
     return 0 if v['ok'] else 1
