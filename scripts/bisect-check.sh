@@ -31,7 +31,9 @@ for c in "${commits[@]}"; do
 		if git -C "$wt" diff --name-only "$c~1" "$c" | grep -qE '\.h$|Kconfig|Makefile'; then
 			targets+=(kernel/events/ arch/x86/events/ arch/x86/kvm/ virt/kvm/)
 		fi
-		mapfile -t targets < <(printf '%s\n' "${targets[@]}" | grep -v '^tools/' | sort -u)
+		# A patch without C sources (documentation) leaves nothing to build.
+		mapfile -t targets < <(printf '%s\n' "${targets[@]}" | grep -v -e '^tools/' -e '^$' |
+			sort -u)
 	fi
 	[ ${#targets[@]} -gt 0 ] || { msg "nothing to build"; step_end; continue; }
 	run_logged "$LOGS/bisect-olddefconfig.log" make -s -C "$wt" O="$obj" olddefconfig

@@ -9,7 +9,8 @@ root=$BUILD/initramfs
 sto=$BUILD/obj/selftests
 # The modules a plan can load (`load NAME` / `kunit NAME` = /lib/modules/NAME.ko, the
 # module's name: kvm-amd.ko is kvm_amd.ko).
-mods=(virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko lib/hashtable_test.ko)
+mods=(virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko arch/x86/kvm/kvm-amd.ko arch/x86/kvm/kvm-intel.ko
+	lib/hashtable_test.ko)
 bins=$(find "$sto" "$BUILD/obj/rigtests" -type f -perm -u+x ! -name '*.o' ! -name '*.d' 2>/dev/null |
 	LC_ALL=C sort)
 key=$( { hash_of /bin/busybox "$TOP/rig/init"; for m in "${mods[@]}"; do hash_of "$KOBJ/$m"; done
