@@ -13,7 +13,7 @@ qemu_configure() {	# qemu_configure SRC OBJ LOG
 	(cd "$2" && run_logged "$3" env PYTHON=$PY "$1/configure" \
 		--python=$PY --target-list=x86_64-softmmu --without-default-features \
 		--disable-docs --disable-werror --disable-download --disable-install-blobs \
-		--enable-tcg)
+		--enable-tcg --enable-kvm)
 }
 if [ "${1:-}" = --configure ]; then
 	[ -x "$MESON_ROOT/usr/bin/meson" ] || die "no meson in $MESON_ROOT: run 'make qemu' first"
