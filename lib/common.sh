@@ -196,6 +196,7 @@ build_rig() {
 	"$TOP/lib/steps/build-kernel.sh"
 	"$TOP/lib/steps/build-selftests.sh"
 	"$TOP/lib/steps/build-initramfs.sh"
+	"$TOP/lib/steps/build-vmm.sh"
 }
 
 # cold_start: with COLD=1, the top-level targets start from an empty build dir and cache.

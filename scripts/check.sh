@@ -88,6 +88,7 @@ step_end
 cp "$BUILD/obj/builds.tap" "$RES/41-builds.tap"
 show_failures "$RES/41-builds.tap"
 "$TOP/lib/steps/build-initramfs.sh" || fail_step 42-initramfs rig:initramfs "see above"
+"$TOP/lib/steps/build-vmm.sh" || fail_step 43-vmm rig:vmm-archive "see above"
 
 mapfile -t configs < <(harness configs) || true
 [ ${#configs[@]} -gt 0 ] || fail_step 50-rig rig:configs "no rig configuration could be read (rig/configs/)"

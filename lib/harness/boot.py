@@ -52,17 +52,21 @@ def plan(cfg, selftests=None, shell=False):
 
 
 def prepare(cfg, selftests=None, shell=False):
-    """Write the plan and the boot's initrd (shared initramfs + plan archive)."""
+    """Write the plan and the boot's initrd: the shared initramfs, the VMM archive if the
+    configuration asks for it (lib/steps/build-vmm.sh), the plan archive."""
     d = rig_dir(cfg.name + ('-shell' if shell else ''))
     lines = plan(cfg, selftests, shell)
     with open(os.path.join(d, 'plan'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
-    shared = os.path.join(paths.BUILD, 'initramfs.cpio.gz')
+    parts = [os.path.join(paths.BUILD, 'initramfs.cpio.gz')]
+    if cfg.vmm:
+        parts.append(os.path.join(paths.BUILD, 'vmm.cpio.gz'))
     initrd = os.path.join(d, 'initrd.img')
     with open(initrd + '.tmp', 'wb') as out:
-        if os.path.exists(shared):
-            with open(shared, 'rb') as f:
-                shutil.copyfileobj(f, out)
+        for part in parts:
+            if os.path.exists(part):
+                with open(part, 'rb') as f:
+                    shutil.copyfileobj(f, out)
         out.write(rig.plan_archive(cfg, lines))
     os.replace(initrd + '.tmp', initrd)
     return lines, initrd

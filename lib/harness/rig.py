@@ -47,6 +47,7 @@ class Config:
     test_timeout: int = 600
     test_timeouts: dict = field(default_factory=dict)
     payload: list = field(default_factory=list)
+    vmm: bool = False
     phases: list = field(default_factory=list)
     path: str = ''
 
@@ -78,7 +79,7 @@ def load_config(name, path=None):
                           f'{", ".join(config_names())}')
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f'{path}: {e}')
-    known = {'description', 'qemu', 'kernel', 'timeouts', 'payload', 'phase'}
+    known = {'description', 'qemu', 'kernel', 'timeouts', 'payload', 'vmm', 'phase'}
     unknown = set(d) - known
     if unknown:
         raise ConfigError(f'{path}: unknown keys {sorted(unknown)}')
@@ -94,6 +95,7 @@ def load_config(name, path=None):
                      cmdline=k.get('cmdline', ''),
                      boot_timeout=int(t.get('boot', 1500)), test_timeout=int(t.get('test', 600)),
                      test_timeouts=dict(t.get('tests', {})), payload=list(d.get('payload', [])),
+                     vmm=bool(d.get('vmm', False)),
                      phases=[Phase(p.get('name', 'main'), list(p['steps']))
                              for p in d.get('phase', [])], path=path)
     except KeyError as e:

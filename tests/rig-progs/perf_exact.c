@@ -12,6 +12,11 @@
  *   where count is the event's own total (the counting part proves it
  *   exact), every sample IP must lie in the loop, and perf must not throttle.
  *
+ * Arguments (the L2 guest of rig/guest/init runs the parts one by one): none
+ * runs both parts; "count" or "sample" runs one; "loop N" only runs the loop
+ * with N iterations, without perf (a workload of 2N + 1 instructions for perf
+ * stat).
+ *
  * Output: "# ..." lines with expected and measured values; exit 0 (pass),
  * 4 (skip: no hardware PMU) or 1 (fail).
  */
@@ -19,6 +24,7 @@
 #include <linux/perf_event.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -174,8 +180,17 @@ static void sampling(void)
 	close(fd);
 }
 
-int main(void)
+static void loop_only(uint64_t n)
 {
+	asm volatile("mov %0, %%rcx\n"
+		     "2: dec %%rcx\n\t"
+		     "jnz 2b\n"
+		     : : "r"(n) : "rcx", "cc");
+}
+
+int main(int argc, char **argv)
+{
+	const char *part = argc > 1 ? argv[1] : "";
 	struct perf_event_attr probe = {
 		.type = PERF_TYPE_HARDWARE,
 		.size = sizeof(probe),
@@ -186,6 +201,10 @@ int main(void)
 	int fd = perf_open(&probe);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(part, "loop") && argc > 2) {
+		loop_only(strtoull(argv[2], NULL, 0));
+		return 0;
+	}
 	if (fd < 0) {
 		printf("# perf_event_open(instructions): %s\n", strerror(errno));
 		printf("SKIP: no hardware PMU (perf_event_open: %s)\n",
@@ -193,9 +212,12 @@ int main(void)
 		return KSFT_SKIP;
 	}
 	close(fd);
-	counting(PERF_COUNT_HW_INSTRUCTIONS, "instructions", 2);
-	counting(PERF_COUNT_HW_BRANCH_INSTRUCTIONS, "branches", 1);
-	sampling();
+	if (strcmp(part, "sample")) {
+		counting(PERF_COUNT_HW_INSTRUCTIONS, "instructions", 2);
+		counting(PERF_COUNT_HW_BRANCH_INSTRUCTIONS, "branches", 1);
+	}
+	if (strcmp(part, "count"))
+		sampling();
 	printf("# %s\n", failed ? "FAIL" : "PASS");
 	return failed;
 }
