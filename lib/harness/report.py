@@ -150,4 +150,16 @@ def main_summary(config, guest):
     for line in (r.get('output', []) if r else []):
         if 'passed-through' in line and 'instructions retired' in line:
             print(f'Guest counted:   {line.lstrip("# ").strip()}')
+    # The real VMM (tests/rig-progs/vmm.sh): QEMU/KVM's L2 Linux guest and its perf.
+    vmm = next((x for x in run['results'] if x['name'] == 'payload:vmm.sh'), None)
+    if vmm:
+        out = vmm.get('output', [])
+        print(f'Real VMM:        QEMU/KVM, L2 Linux guest with perf: {vmm["status"]}')
+        for line in out:
+            if 'difference (run 1)' in line:
+                print(f'                 {line.lstrip("#| ").strip()}')
+        m = dict(x[8:].split('=', 1) for x in out if x.startswith('MEASURE count_phase'))
+        if m:
+            print(f'                 VM-exits of its counting phase: {m.get("count_phase_exits")}'
+                  f' (mediated_pmu_loads {m.get("count_phase_mediated_loads")})')
     return 0 if v['ok'] else 1
