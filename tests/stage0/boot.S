@@ -346,6 +346,22 @@ win_int80:
 	close_window
 	ret
 
+/* void win_ud2(u32 mask): UD2, stepped over by ud_skip_handler (IDT vector 6
+ * for this window): the faulting UD2 does not retire (AMD APM Vol. 2, 8.2:
+ * a fault is reported before the instruction completes), so 2 insns (the
+ * handler's ADD and IRETQ), 2 branches (the #UD delivery and the IRETQ).
+ * QEMU raises this #UD at translation time, after icount counted the UD2. */
+	.globl win_ud2, ud_skip_handler
+win_ud2:
+	open_window
+	ud2
+	close_window
+	ret
+
+ud_skip_handler:
+	addq	$2, (%rsp)			/* RIP: #UD pushes no error code */
+	iretq
+
 /* void win_pmi(u32 mask): 100 NOPs at pmi_nops (the PMI lands in them) */
 	.globl win_pmi, pmi_nops
 win_pmi:

@@ -56,6 +56,8 @@ extern void win_empty(u32 mask), win_nops(u32 mask), win_straight(u32 mask);
 extern void win_loop(u32 mask), win_jcc(u32 mask), win_call(u32 mask);
 extern void win_rep_movsb(u32 mask, void *dst, const void *src, u64 n);
 extern void win_ls(u32 mask, int *v), win_int80(u32 mask), win_pmi(u32 mask);
+extern void win_ud2(u32 mask);
+extern char ud_skip_handler[];
 extern u64 win_rdpmc(u32 mask, u32 idx);
 extern void win_user_iret(u32 mask, u64 rflags), win_user_sysret(u32 mask);
 extern void win_user_int(u32 mask);
@@ -602,6 +604,18 @@ static void t_int_n(void)
 	expect("INT 0x80 + IRETQ: branches (interrupt, IRETQ)", 2,
 	       count1(CTL_OS | EV_BRANCHES, win_int80));
 	end("int-n");
+}
+
+static void t_ud2(void)
+{
+	begin();
+	set_gate(6, (u64)ud_skip_handler);
+	expect("UD2 (does not retire) + #UD handler: instructions", 2 + CLOSE,
+	       count1(CTL_OS | EV_INSNS, win_ud2));
+	expect("UD2: branches (#UD delivery, IRETQ)", 2,
+	       count1(CTL_OS | EV_BRANCHES, win_ud2));
+	set_gate(6, trap_stub_addr(6));
+	end("ud2-fault");
 }
 
 static void setup_syscall(void)
@@ -1616,6 +1630,7 @@ int stage0_main(u32 mbi)
 		t_rep_movsb();
 		t_ls_dispatch();
 		t_int_n();
+		t_ud2();
 		setup_syscall();
 		user_split("os-usr-iret-syscall", win_user_iret_noif, 7);
 		user_split("os-usr-sysret-syscall", win_user_sysret, 4);
