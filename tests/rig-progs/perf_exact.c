@@ -198,13 +198,14 @@ int main(int argc, char **argv)
 		.disabled = 1,
 		.exclude_kernel = 1,
 	};
-	int fd = perf_open(&probe);
+	int fd;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(part, "loop") && argc > 2) {
 		loop_only(strtoull(argv[2], NULL, 0));
 		return 0;
 	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fd = perf_open(&probe);
 	if (fd < 0) {
 		printf("# perf_event_open(instructions): %s\n", strerror(errno));
 		printf("SKIP: no hardware PMU (perf_event_open: %s)\n",

@@ -75,8 +75,9 @@ while IFS= read -r line; do
 	line=${line%"$cr"}
 	echo "L2| $line" > /dev/kmsg
 	case $line in
-	"L2-TAP: ok "*) [ -n "$booted" ] || booted=$(cut -d' ' -f1 /proc/uptime)
-		r=${line#L2-TAP: ok }
+	"# L2: "*) [ -n "$booted" ] || booted=$(cut -d' ' -f1 /proc/uptime)
+		echo "# | $line" ;;
+	"L2-TAP: ok "*) r=${line#L2-TAP: ok }
 		tap ok "${r%% # *}" "$(echo "$r" | sed -n 's/^[^#]* # //p')" ;;
 	"L2-TAP: not ok "*) r=${line#L2-TAP: not ok }
 		tap not-ok "${r%% # *}" "$(echo "$r" | sed -n 's/^[^#]* # //p')" ;;
