@@ -6,10 +6,10 @@
 # One entry point per target in scripts/; the library they share is lib/.
 
 S := scripts
-export CONFIG TESTS DRY_RUN QEMU FORCE COLD BASE_TREE CACHE
+export CONFIG TESTS DRY_RUN QEMU FORCE COLD BASE_TREE CACHE SEED COUNT
 
 .PHONY: all check judge shell boot tree export checkpatch bisect-check check-bases qemu \
-	qemu-tree qemu-export qemu-dev stage0 qemu-checkpatch kernel baseline clean help
+	qemu-tree qemu-export qemu-dev stage0 qemu-checkpatch kernel baseline fuzz clean help
 
 all:
 	@$(S)/main.sh
@@ -68,6 +68,11 @@ qemu-checkpatch:
 
 kernel:
 	@$(S)/kernel.sh
+
+# The differential PMU MSR fuzz at length (rig configuration "fuzz"): SEED=N (default
+# random, printed), COUNT=N accesses per vPMU (default 200000).
+fuzz:
+	@$(S)/fuzz.sh
 
 baseline:
 	@$(S)/baseline.sh

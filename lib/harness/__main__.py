@@ -7,7 +7,8 @@
                                                      print its report again (make judge)
   stage0 QEMU IMAGE                                  run Stage 0; stage0-judge: its verdicts
   summary                                            the report of the run (make check)
-  plan CONFIG | configs | list selftest|rigtest      what the records say
+  plan CONFIG | configs | list selftest|rigtest      what the records say (configs: those
+                                                    `make check` boots)
   waivers kernel|qemu                                checkpatch output against the waivers
   selftest                                           the harness's own tests (harness:<test>)
 """
@@ -104,7 +105,7 @@ def main(argv):
             print('\n'.join(rig.plan_lines(rig.load_config(args[0]))))
             return 0
         if cmd == 'configs':
-            print('\n'.join(rig.config_names()))
+            print('\n'.join(rig.config_names(check_only=True)))
             return 0
         if cmd == 'list':
             names = sorted({t for c in rig.config_names()

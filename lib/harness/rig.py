@@ -48,6 +48,8 @@ class Config:
     test_timeouts: dict = field(default_factory=dict)
     payload: list = field(default_factory=list)
     vmm: bool = False
+    check: bool = True
+    variables: dict = field(default_factory=dict)
     phases: list = field(default_factory=list)
     path: str = ''
 
@@ -58,15 +60,32 @@ class Config:
             for s in ph.steps:
                 w = s.split()
                 if w and w[0] == kind:
-                    out.extend(w[1:] if kind != 'payload' else w[1:2])
+                    out.extend([n for n, _ in run_args(w[1:])] if kind != 'payload'
+                               else w[1:2])
         return out
+
+
+def run_args(words):
+    """The programs of a selftest or rigtest step with their arguments: a word that starts
+    with '-' is an argument of the program named before it ("selftest a b -x1 -y/tmp/f")."""
+    out = []
+    for w in words:
+        if w.startswith('-'):
+            if not out:
+                raise ConfigError(f'argument "{w}" before any program name')
+            out[-1][1].append(w)
+        else:
+            out.append((w, []))
+    return out
 
 
 CONFIG_DIR = os.path.join(paths.TOP, 'rig', 'configs')
 
 
-def config_names():
-    return sorted(f[:-5] for f in os.listdir(CONFIG_DIR) if f.endswith('.toml'))
+def config_names(check_only=False):
+    """Every configuration; with check_only, those `make check` boots (not `check = false`)."""
+    names = sorted(f[:-5] for f in os.listdir(CONFIG_DIR) if f.endswith('.toml'))
+    return [n for n in names if not check_only or load_config(n).check]
 
 
 def load_config(name, path=None):
@@ -79,7 +98,8 @@ def load_config(name, path=None):
                           f'{", ".join(config_names())}')
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f'{path}: {e}')
-    known = {'description', 'qemu', 'kernel', 'timeouts', 'payload', 'vmm', 'phase'}
+    known = {'description', 'qemu', 'kernel', 'timeouts', 'payload', 'vmm', 'check',
+             'variables', 'phase'}
     unknown = set(d) - known
     if unknown:
         raise ConfigError(f'{path}: unknown keys {sorted(unknown)}')
@@ -95,7 +115,8 @@ def load_config(name, path=None):
                      cmdline=k.get('cmdline', ''),
                      boot_timeout=int(t.get('boot', 1500)), test_timeout=int(t.get('test', 600)),
                      test_timeouts=dict(t.get('tests', {})), payload=list(d.get('payload', [])),
-                     vmm=bool(d.get('vmm', False)),
+                     vmm=bool(d.get('vmm', False)), check=bool(d.get('check', True)),
+                     variables={str(k): str(v) for k, v in d.get('variables', {}).items()},
                      phases=[Phase(p.get('name', 'main'), list(p['steps']))
                              for p in d.get('phase', [])], path=path)
     except KeyError as e:
@@ -111,6 +132,11 @@ def load_config(name, path=None):
             w = s.split()
             if not w or w[0] not in INIT_STEPS | RUN_STEPS | HOST_STEPS:
                 raise ConfigError(f'{path}: phase {ph.name}: unknown step "{s}"')
+            if w[0] in ('selftest', 'rigtest'):
+                try:
+                    run_args(w[1:])
+                except ConfigError as e:
+                    raise ConfigError(f'{path}: phase {ph.name}: "{s}": {e}')
     return cfg
 
 
@@ -134,9 +160,12 @@ def plan_lines(cfg, selftests=None, shell=False):
     """The plan rig/init runs. selftests replaces every selftest step (make boot TESTS=);
     shell appends an interactive shell to the first phase (make shell)."""
     out, replaced = [], False
+    values = {k: os.environ.get(f'RIG_VAR_{k}', v) for k, v in cfg.variables.items()}
     for ph in cfg.phases:
         out.append(f'phase {ph.name}')
         for s in ph.steps:
+            for k, v in values.items():
+                s = s.replace('{' + k + '}', v)
             w = s.split()
             if w[0] in HOST_STEPS:
                 continue
@@ -145,7 +174,8 @@ def plan_lines(cfg, selftests=None, shell=False):
                 replaced = True
             if w[0] in ('selftest', 'rigtest'):
                 out += [f'run {w[0]} {t} {cfg.test_timeouts.get(t, cfg.test_timeout)}'
-                        for t in w[1:]]
+                        + ''.join(' ' + a for a in args)
+                        for t, args in run_args(w[1:])]
             elif w[0] == 'payload':
                 out.append(f'run payload {w[1]} {cfg.test_timeouts.get(w[1], cfg.test_timeout)} '
                            + ' '.join(w[2:]))

@@ -276,6 +276,32 @@ class RigTest(unittest.TestCase):
         self.assertIn(b'TRAILER!!!', data)
         self.assertEqual(len(data) % 4, 0)
 
+    def test_program_arguments_and_variables(self):
+        """A word starting with '-' is an argument of the program before it; {VAR} is the
+        configuration's variable, or RIG_VAR_<VAR> from the environment."""
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'c.toml')
+            with open(path, 'w') as f:
+                f.write('check = false\nvariables = { SEED = "1" }\n'
+                        '[qemu]\ncpu = "x"\n[[phase]]\nname = "main"\n'
+                        'steps = ["selftest a -s{SEED} -w/tmp/r b", "rigtest c -x"]\n')
+            cfg = rig.load_config('c', path)
+            self.assertFalse(cfg.check)
+            self.assertEqual(cfg.steps('selftest'), ['a', 'b'])
+            self.assertEqual(rig.plan_lines(cfg)[1:],
+                             ['run selftest a 600 -s1 -w/tmp/r', 'run selftest b 600',
+                              'run rigtest c 600 -x'])
+            os.environ['RIG_VAR_SEED'] = '42'
+            try:
+                self.assertEqual(rig.plan_lines(cfg)[1], 'run selftest a 600 -s42 -w/tmp/r')
+            finally:
+                del os.environ['RIG_VAR_SEED']
+            with open(path, 'w') as f:
+                f.write('[qemu]\ncpu = "x"\n[[phase]]\nname = "main"\n'
+                        'steps = ["selftest -x a"]\n')
+            with self.assertRaisesRegex(rig.ConfigError, 'before any program'):
+                rig.load_config('c', path)
+
     def test_qemu_command(self):
         cfg = rig.load_config('fx', os.path.join(FIXTURES, 'config.toml'))
         cmd = rig.rig_command(cfg, '/i', '/c', '/r')
