@@ -89,6 +89,29 @@ run_logged() {
 	fi
 }
 
+# kconfig_check CONFIG FRAGMENT...: does CONFIG have every option the fragments set or unset?
+# (Kconfig silently drops options whose dependencies are unmet.) Says which it lost.
+kconfig_check() {
+	local config=$1 line opt missing=0
+	shift
+	while read -r line; do
+		case $line in
+		CONFIG_*=*)
+			grep -qxF "$line" "$config" || {
+				echo "$(basename "$config"): asked for '$line', has '$(grep -E "^(# )?${line%%=*}[= ]" "$config" || echo "nothing")'" >&2
+				missing=1; }
+			;;
+		"# CONFIG_"*" is not set")
+			opt=${line#\# }; opt=${opt%% *}
+			! grep -qE "^$opt=[ym]" "$config" || {
+				echo "$(basename "$config"): asked for '$line', has '$(grep -E "^$opt=" "$config")'" >&2
+				missing=1; }
+			;;
+		esac
+	done < <(cat "$@")
+	return $missing
+}
+
 # The private apt configuration used to reach newer Debian suites for source packages
 # (QEMU, meson) without touching the system's apt configuration.
 APT_PRIV=$CACHE/apt

@@ -92,12 +92,31 @@ show_failures "$RES/41-builds.tap"
 
 mapfile -t configs < <(harness configs) || true
 [ ${#configs[@]} -gt 0 ] || fail_step 50-rig rig:configs "no rig configuration could be read (rig/configs/)"
-for cfg in "${configs[@]}"; do
-	step "rig: boot '$cfg'"
-	harness boot "$cfg" ||
-		echo "not ok rig:$cfg:boot # the boot runner failed (see above)" > "$RES/49-boot-$cfg.tap"
+boot_one() {
+	step "rig: boot '$1'"
+	harness boot "$1" ||
+		echo "not ok rig:$1:boot # the boot runner failed (see above)" > "$RES/49-boot-$1.tap"
 	step_end
-done
+}
+# A boot keeps one host thread busy (icount) or one per vCPU. The single-threaded ones are
+# queued longest first (harness boot-order), and one lane per core takes the next from the
+# queue whenever it is free; the others boot alone afterwards.
+mapfile -t order < <(harness boot-order) || true
+queue=$RES/boot-queue
+sed -n 's/^queue //p' <<< "$(printf '%s\n' "${order[@]}")" > "$queue"
+lane() {
+	local cfg
+	while cfg=$(flock "$queue.lock" sh -c 'head -n1 "$1"; sed -i 1d "$1"' _ "$queue") &&
+		[ -n "$cfg" ]; do
+		boot_one "$cfg"
+	done
+}
+step "rig: every boot ($(grep -c . "$queue") queued for $(nproc) lanes, then the rest alone)"
+pids=()
+for _ in $(seq "$(nproc)"); do lane & pids+=($!); done
+for p in "${pids[@]}"; do wait "$p" || true; done
+for l in "${order[@]}"; do [ "${l%% *}" != alone ] || ( boot_one "${l#alone }" ); done
+step_end
 # Judged once every configuration has booted: an expectation may refer to another
 # configuration's result ("same").
 for cfg in "${configs[@]}"; do

@@ -9,6 +9,8 @@
   summary                                            the report of the run (make check)
   plan CONFIG | configs | list selftest|rigtest      what the records say (configs: those
                                                     `make check` boots)
+  boot-order                                         how make check boots them: `queue A`
+                                                    (lanes, longest first), then `alone B`
   waivers kernel|qemu                                checkpatch output against the waivers
   selftest                                           the harness's own tests (harness:<test>)
 """
@@ -106,6 +108,11 @@ def main(argv):
             return 0
         if cmd == 'configs':
             print('\n'.join(rig.config_names(check_only=True)))
+            return 0
+        if cmd == 'boot-order':
+            queue, alone = rig.boot_order([rig.load_config(n)
+                                           for n in rig.config_names(check_only=True)])
+            print('\n'.join(['queue ' + n for n in queue] + ['alone ' + n for n in alone]))
             return 0
         if cmd == 'list':
             names = sorted({t for c in rig.config_names()

@@ -9,6 +9,7 @@ builds a QEMU command line.
 """
 import gzip
 import io
+import json
 import os
 import shlex
 import tomllib
@@ -86,6 +87,34 @@ def config_names(check_only=False):
     """Every configuration; with check_only, those `make check` boots (not `check = false`)."""
     names = sorted(f[:-5] for f in os.listdir(CONFIG_DIR) if f.endswith('.toml'))
     return [n for n in names if not check_only or load_config(n).check]
+
+
+def host_threads(cfg):
+    """Host threads a boot keeps busy: TCG runs a thread per vCPU, except under icount,
+    which serialises every vCPU on one thread."""
+    return 1 if cfg.icount else cfg.smp
+
+
+def boot_cost(cfg):
+    """Expected wall seconds of a boot: the last one's (LOGS/<name>.boot.json), else its
+    timeout (a new machine has no log; the timeouts are in proportion)."""
+    try:
+        with open(os.path.join(paths.LOGS, f'{cfg.name}.boot.json')) as f:
+            return float(json.load(f)['seconds'])
+    except (OSError, ValueError, KeyError, TypeError):
+        return float(cfg.boot_timeout)
+
+
+def boot_order(configs):
+    """How `make check` boots `configs`: (queue, alone). The boots that keep one host thread
+    busy are queued longest first, for as many lanes as there are cores to take from the
+    front as each lane becomes free, so that the longest runs while the others fill the
+    other lanes. A boot that needs more threads than that runs alone, after the queue, so
+    that nothing slows the wall clock a configuration without icount runs on."""
+    queue, alone = [], []
+    for cfg in sorted(configs, key=lambda c: (-boot_cost(c), c.name)):
+        (queue if host_threads(cfg) == 1 else alone).append(cfg.name)
+    return queue, alone
 
 
 def load_config(name, path=None):

@@ -19,23 +19,8 @@ run_logged "$LOGS/kconfig-merge.log" "$KTREE/scripts/kconfig/merge_config.sh" -m
 	"$gen/.config" "${fragments[@]}"
 run_logged "$LOGS/kconfig-olddefconfig.log" "${KMAKE[@]}" O="$gen" olddefconfig
 # Kconfig silently drops options whose dependencies are unmet: check every one we asked for.
-missing=0
-while read -r line; do
-	case $line in
-	CONFIG_*=*)
-		grep -qxF "$line" "$gen/.config" || {
-			echo "kconfig/ asks for '$line'; the final .config has '$(grep -E "^(# )?${line%%=*}[= ]" "$gen/.config" || echo "nothing")'" >&2
-			missing=1; }
-		;;
-	"# CONFIG_"*" is not set")
-		opt=${line#\# }; opt=${opt%% *}
-		! grep -qE "^$opt=[ym]" "$gen/.config" || {
-			echo "kconfig/ asks for '$line'; the final .config has '$(grep -E "^$opt=" "$gen/.config")'" >&2
-			missing=1; }
-		;;
-	esac
-done < <(cat "${fragments[@]}")
-[ $missing = 0 ] || die "the kernel config lost options of kconfig/*.config (dependencies unmet?)"
+kconfig_check "$gen/.config" "${fragments[@]}" ||
+	die "the kernel config lost options of kconfig/*.config (dependencies unmet?)"
 if ! cmp -s "$gen/.config" "$KOBJ/.config"; then
 	cp "$gen/.config" "$KOBJ/.config"
 	msg "new .config"

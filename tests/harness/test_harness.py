@@ -302,6 +302,25 @@ class RigTest(unittest.TestCase):
             with self.assertRaisesRegex(rig.ConfigError, 'before any program'):
                 rig.load_config('c', path)
 
+    def test_boot_order(self):
+        """Single-threaded boots (icount) are queued longest first, by the last boot's wall
+        time or else the timeout; a multi-threaded boot runs alone."""
+        def cfg(name, smp, icount, timeout):
+            return rig.Config(name=name, description='', cpu='x', smp=smp, memory='1G',
+                              icount=icount, boot_timeout=timeout)
+        cfgs = [cfg('a', 1, 'shift=0', 300), cfg('b', 2, 'shift=0', 200),
+                cfg('c', 1, 'shift=0', 250), cfg('d', 2, '', 900), cfg('e', 1, '', 100)]
+        with tempfile.TemporaryDirectory() as d:
+            saved = rig.paths.LOGS
+            rig.paths.LOGS = d
+            try:
+                self.assertEqual(rig.boot_order(cfgs), (['a', 'c', 'b', 'e'], ['d']))
+                with open(os.path.join(d, 'e.boot.json'), 'w') as f:
+                    json.dump({'seconds': 1000}, f)
+                self.assertEqual(rig.boot_order(cfgs), (['e', 'a', 'c', 'b'], ['d']))
+            finally:
+                rig.paths.LOGS = saved
+
     def test_qemu_command(self):
         cfg = rig.load_config('fx', os.path.join(FIXTURES, 'config.toml'))
         cmd = rig.rig_command(cfg, '/i', '/c', '/r')
