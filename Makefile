@@ -6,10 +6,11 @@
 # One entry point per target in scripts/; the library they share is lib/.
 
 S := scripts
-export CONFIG TESTS DRY_RUN QEMU FORCE COLD BASE_TREE CACHE SEED COUNT
+export CONFIG TESTS DRY_RUN QEMU FORCE COLD BASE_TREE CACHE SEED COUNT VARIANTS
 
 .PHONY: all check judge shell boot tree export checkpatch bisect-check check-bases qemu \
-	qemu-tree qemu-export qemu-dev stage0 qemu-checkpatch kernel baseline fuzz clean help
+	qemu-tree qemu-export qemu-dev stage0 qemu-checkpatch kernel baseline fuzz build-variants \
+	clean help
 
 all:
 	@$(S)/main.sh
@@ -77,8 +78,12 @@ fuzz:
 baseline:
 	@$(S)/baseline.sh
 
+# The series built as distributions configure KVM and perf (kconfig/variants/); VARIANTS="a b".
+build-variants:
+	@$(S)/build-variants.sh
+
 clean:
-	rm -rf build/obj build/initramfs* build/logs build/qemu build/rig build/results
+	rm -rf build/obj build/initramfs* build/logs build/qemu build/rig build/results build/variants
 
 help:
 	@sed -n '1,6p' Makefile
