@@ -53,6 +53,10 @@ for v in "${names[@]}"; do
 	step_end
 done
 # W=1 and sparse: no new warnings (lib/steps/warnings.sh).
-[ -n "${VARIANTS:-}" ] || "$TOP/lib/steps/warnings.sh" >> "$tap" || bad=1
+if [ -z "${VARIANTS:-}" ] && ! "$TOP/lib/steps/warnings.sh" >> "$tap"; then
+	grep -q 'warnings:w1-sparse' "$tap" ||
+		echo "not ok warnings:w1-sparse # the check itself failed (see above)" >> "$tap"
+	bad=1
+fi
 cat "$tap"
 exit $bad
