@@ -6,10 +6,10 @@
 # One entry point per target in scripts/; the library they share is lib/.
 
 S := scripts
-export CONFIG TESTS DRY_RUN QEMU FORCE COLD BASE_TREE CACHE SEED COUNT VARIANTS
+export CONFIG TESTS DRY_RUN QEMU FORCE COLD BASE_TREE CACHE SEED COUNT VARIANTS N P
 
 .PHONY: all check judge shell boot tree export checkpatch bisect-check check-bases qemu \
-	qemu-tree qemu-export qemu-dev stage0 qemu-checkpatch kernel baseline fuzz build-variants \
+	qemu-tree qemu-export qemu-dev stage0 qemu-checkpatch kernel baseline fuzz build-variants bench \
 	clean help
 
 all:
@@ -77,6 +77,10 @@ fuzz:
 
 baseline:
 	@$(S)/baseline.sh
+
+# The benchmark's attribution rows (bench/results.md): N= accesses per row, P= PMIs.
+bench:
+	@$(S)/bench.sh
 
 # The series built as distributions configure KVM and perf (kconfig/variants/); VARIANTS="a b".
 build-variants:

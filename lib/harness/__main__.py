@@ -9,6 +9,7 @@
   summary                                            the report of the run (make check)
   plan CONFIG | configs | list selftest|rigtest      what the records say (configs: those
                                                     `make check` boots)
+  bench-table [CONFIG [FILE]]                        make bench's table (also into FILE)
   boot-order                                         how make check boots them: `queue A`
                                                     (lanes, longest first), then `alone B`
   waivers kernel|qemu                                checkpatch output against the waivers
@@ -109,6 +110,16 @@ def main(argv):
         if cmd == 'configs':
             print('\n'.join(rig.config_names(check_only=True)))
             return 0
+        if cmd == 'bench-table':
+            from . import bench
+            text, missing = bench.table(args[0] if args else 'bench')
+            if len(args) > 1:
+                with open(args[1], 'w') as f:
+                    f.write(text)
+            sys.stdout.write(text)
+            for mode, key in missing:
+                print(f'bench: no {key} for the {mode} vPMU', file=sys.stderr)
+            return 1 if missing else 0
         if cmd == 'boot-order':
             queue, alone = rig.boot_order([rig.load_config(n)
                                            for n in rig.config_names(check_only=True)])

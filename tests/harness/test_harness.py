@@ -321,6 +321,34 @@ class RigTest(unittest.TestCase):
             finally:
                 rig.paths.LOGS = saved
 
+    def test_bench_table(self):
+        """make bench's table: one column per vPMU mode from the phases' MEASURE values,
+        fixed formats, and every cell without a measurement reported as missing."""
+        from harness import bench
+        m = {'exits_per_1000_rdpmc': 1000, 'exits_per_1000_ctr_rdmsr': 1000,
+             'exits_per_1000_ctr_wrmsr': 1000, 'exits_per_1000_global_rdmsr': 1000,
+             'exits_per_1000_sel_wrmsr': 1000, 'pmis': 200, 'exits_per_pmi': 12.5,
+             'loads_per_1000_exits': 0}
+        results = [{'name': 'selftest:mediated_pmu_bench', 'measurements': m},
+                   {'name': 'mediated/selftest:mediated_pmu_bench',
+                    'measurements': dict(m, exits_per_1000_rdpmc=0, exits_per_pmi=3.0)},
+                   {'name': 'filter/selftest:mediated_pmu_bench',
+                    'measurements': {k: v for k, v in m.items() if k != 'pmis'}}]
+        with tempfile.TemporaryDirectory() as d:
+            saved = bench.paths.LOGS
+            bench.paths.LOGS = d
+            try:
+                with open(os.path.join(d, 'bench.json'), 'w') as f:
+                    json.dump({'results': results}, f)
+                text, missing = bench.table('bench')
+            finally:
+                bench.paths.LOGS = saved
+        self.assertIn('| VM-exits per 1000 RDPMC (counter 0) | 1000 | 0 | 1000 |', text)
+        self.assertIn('| VM-exits per guest PMI (Linux-like PerfMonV2 handler) | 12.50 | 3.00 '
+                      '| 12.50 |', text)
+        self.assertIn('| missing |', text)
+        self.assertEqual(missing, [('mediated + filter', 'pmis')])
+
     def test_qemu_command(self):
         cfg = rig.load_config('fx', os.path.join(FIXTURES, 'config.toml'))
         cmd = rig.rig_command(cfg, '/i', '/c', '/r')
