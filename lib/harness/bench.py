@@ -1,8 +1,10 @@
 """`make bench`'s table: the MEASURE lines of mediated_pmu_bench in each phase of the rig
 configuration "bench" (perf-based vPMU, mediated, mediated with an event filter), as one
 Markdown table whose bytes depend only on the measurements and the versions it names."""
+import glob
 import json
 import os
+import re
 
 from . import paths, rig
 
@@ -60,8 +62,11 @@ def table(config='bench'):
             else:
                 cells.append(fmt.format(v))
         lines.append(f'| {heading} | ' + ' | '.join(cells) + ' |')
-    kernel = _read(os.path.join(paths.BUILD, 'obj', 'linux', 'include', 'config',
-                                'kernel.release'))
+    # Without the tree's commit id, which differs between machines for the same series.
+    kernel = re.sub(r'-g[0-9a-f]+(-dirty)?$', '', _read(os.path.join(
+        paths.BUILD, 'obj', 'linux', 'include', 'config', 'kernel.release')))
+    nr_patches = len(glob.glob(os.path.join(paths.TOP, 'patches', '0*.patch'))) - 1
+    kernel += f' + the series ({nr_patches} patches)'
     qemu = _read(os.path.join(paths.BUILD, 'qemu-bin', 'version'))
     head = [
         '# Benchmark: the attribution rows (make bench)',
