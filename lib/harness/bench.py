@@ -21,6 +21,10 @@ ROWS = [
     ('pmis', 'guest PMIs taken (counter 0, every 10000 instructions)', '{:d}'),
     ('exits_per_pmi', 'VM-exits per guest PMI (Linux-like PerfMonV2 handler)', '{:.2f}'),
     ('loads_per_1000_exits', 'mediated PMU loads per 1000 VM-exits (PMI region)', '{:d}'),
+    ('count_error', 'count error, instructions of 100000 counted', '{:d}'),
+    ('count_error_contended', 'count error, with every counter pinned by host events',
+     '{:d}'),
+    ('host_events', 'pinned exclude_guest host events on the vCPU task', '{:d}'),
 ]
 PROGRAM = 'selftest:mediated_pmu_bench'
 
@@ -86,8 +90,7 @@ def table(config='bench'):
         '',
         'Not measured yet (issue 15): the macro rows (a workload with and without perf '
         'sampling in the real-VMM guest, overhead in %), a modelled cost per instruction '
-        'class, host instructions per slow-path exit, and count accuracy under host '
-        'contention. The published hardware figures (upstream, Sapphire Rapids, SPECint-2017 '
+        'class, and host instructions per slow-path exit. The published hardware figures (upstream, Sapphire Rapids, SPECint-2017 '
         'with `perf record`: 33.62% perf-based vs 4.24% mediated; 79.32% vs 7.34% when '
         'multiplexing) are not ours and are not comparable with these rows.',
     ]

@@ -328,7 +328,8 @@ class RigTest(unittest.TestCase):
         m = {'exits_per_1000_rdpmc': 1000, 'exits_per_1000_ctr_rdmsr': 1000,
              'exits_per_1000_ctr_wrmsr': 1000, 'exits_per_1000_global_rdmsr': 1000,
              'exits_per_1000_sel_wrmsr': 1000, 'pmis': 200, 'exits_per_pmi': 12.5,
-             'loads_per_1000_exits': 0}
+             'loads_per_1000_exits': 0, 'count_error': 0, 'count_error_contended': 0,
+             'host_events': 16}
         results = [{'name': 'selftest:mediated_pmu_bench', 'measurements': m},
                    {'name': 'mediated/selftest:mediated_pmu_bench',
                     'measurements': dict(m, exits_per_1000_rdpmc=0, exits_per_pmi=3.0)},
