@@ -6,7 +6,7 @@
 # One entry point per target in scripts/; the library they share is lib/.
 
 S := scripts
-export CONFIG TESTS DRY_RUN QEMU FORCE COLD BASE_TREE CACHE SEED COUNT VARIANTS N P
+export CONFIG TESTS DRY_RUN QEMU FORCE COLD BASE_TREE CACHE SEED COUNT VARIANTS N P W
 
 .PHONY: all check judge shell boot tree export checkpatch bisect-check check-bases qemu \
 	qemu-tree qemu-export qemu-dev stage0 qemu-checkpatch kernel baseline fuzz build-variants bench \

@@ -1,5 +1,5 @@
 #!/bin/bash
-# `make bench [N=accesses] [P=PMIs]`: the benchmark's attribution rows (issue 15): one boot of
+# `make bench [N=accesses] [P=PMIs] [W=rounds]`: the benchmark (issue 15): one boot of
 # the deterministic rig configuration "bench" that runs mediated_pmu_bench with the perf-based
 # vPMU, the mediated one, and the mediated one with an event filter, then prints the table
 # and writes it to bench/results.md (committed, quoted by the cover letter). Two runs give
@@ -9,6 +9,7 @@
 export RIG_LOGS=$LOGS/bench
 [ -z "${N:-}" ] || export RIG_VAR_N=$N
 [ -z "${P:-}" ] || export RIG_VAR_P=$P
+[ -z "${W:-}" ] || export RIG_VAR_W=$W
 build_rig
 step "rig: boot 'bench'"
 harness boot bench

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Pack the VMM archive (build/vmm.cpio.gz) that rig configurations with `vmm = true` append
 # to their initrd: the rig's QEMU (stripped; it has KVM support) with the shared libraries
-# its binary lists, the firmware of its microvm machine, and the L2 guest: the rig's own
+# its binary lists, the firmware of its microvm machine, the event-filter shim
+# (tests/rig-progs/rig_pmu_filter.c, an LD_PRELOAD object), and the L2 guest: the rig's own
 # bzImage and the guest's archive (rig/guest/init, busybox, perf_exact, Debian's perf with
 # the libraries it lists). The guest's archive stays uncompressed inside the compressed
 # VMM archive: the L2 kernel then copies it instead of inflating it at nested speed.
@@ -14,6 +15,8 @@ qemu=$BUILD/qemu-bin/qemu-system-x86_64
 perf=$(command -v perf || true)
 prog=$BUILD/obj/rigtests/perf_exact
 bz=$KOBJ/arch/x86/boot/bzImage
+shim=$TOP/tests/rig-progs/rig_pmu_filter.c
+hdr=$BUILD/obj/headers/usr/include
 fw="/usr/share/seabios/bios-256k.bin /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/kvmvapic.bin"
 for f in "$qemu" "$perf" "$prog" "$bz" $fw; do
 	[ -e "$f" ] || die "build-vmm: missing input ${f:-perf (package linux-perf)}"
@@ -24,12 +27,14 @@ libs() {
 	ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | LC_ALL=C sort -u
 }
 
-key=$( { hash_of /bin/busybox "$TOP/rig/guest/init" "$qemu" "$perf" "$prog" "$bz" $fw "$0"
+key=$( { hash_of /bin/busybox "$TOP/rig/guest/init" "$qemu" "$perf" "$prog" "$bz" $fw "$0" "$shim"
 	for l in $(libs "$qemu") $(libs "$perf"); do hash_of "$l"; done; } | sha256sum)
 [ -e "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ] && exit 0
 
 step "vmm archive (L1 QEMU, L2 guest)"
-rm -rf "$root" && mkdir -p "$root"/vmm/{bin,share,guest} "$root/guest"
+rm -rf "$root" && mkdir -p "$root"/vmm/{bin,lib,share,guest} "$root/guest"
+gcc -shared -fPIC -O2 -Wall -Wextra -Werror -isystem "$hdr" -o "$root/vmm/lib/rig_pmu_filter.so" \
+	"$shim" -ldl || die "build-vmm: the event-filter shim does not build"
 # copy_libs ROOT BINARY: BINARY's shared objects at their own paths under ROOT.
 copy_libs() {
 	local l

@@ -322,33 +322,65 @@ class RigTest(unittest.TestCase):
                 rig.paths.LOGS = saved
 
     def test_bench_table(self):
-        """make bench's table: one column per vPMU mode from the phases' MEASURE values,
-        fixed formats, and every cell without a measurement reported as missing."""
+        """make bench's tables: one column per vPMU mode from the phases' MEASURE values of
+        both programs, fixed formats, overheads raw and weighted by the cost table, and
+        every cell without a measurement reported as missing."""
         from harness import bench
         m = {'exits_per_1000_rdpmc': 1000, 'exits_per_1000_ctr_rdmsr': 1000,
              'exits_per_1000_ctr_wrmsr': 1000, 'exits_per_1000_global_rdmsr': 1000,
              'exits_per_1000_sel_wrmsr': 1000, 'pmis': 200, 'exits_per_pmi': 12.5,
              'loads_per_1000_exits': 0, 'count_error': 0, 'count_error_contended': 0,
              'host_events': 16}
+        for tag in ('nopmu', 'idle', 'counting'):
+            m.update({f'cpuid_{k}_per_exit_{tag}': v for k, v in
+                      (('insns', 1000.0), ('vmruns', 1.0), ('pmu_msrs', 2.0),
+                       ('ctr_writes', 0.0), ('msrs', 1.0), ('rdpmcs', 0.0), ('apic', 0.0))})
+        w = {}
+        for run, insns, vmruns in (('base', 1000000, 10), ('record', 1200000, 110),
+                                   ('multiplex', 1500000, 210)):
+            w.update({f'work_{run}_insns_host': insns // 2, f'work_{run}_insns_guest': insns // 2,
+                      f'work_{run}_vmruns_host': vmruns, f'work_{run}_vmruns_guest': 0,
+                      f'work_{run}_samples': 7, f'work_{run}_kvm_exits': vmruns})
+            w.update({f'work_{run}_{c}_{h}': 0 for c in ('pmu_msrs', 'msrs', 'apic', 'rdpmcs')
+                      for h in ('host', 'guest')})
+        med = dict(w, work_record_insns_host=510000, work_record_insns_guest=500000,
+                   work_multiplex_insns_host=520000, work_multiplex_insns_guest=500000)
         results = [{'name': 'selftest:mediated_pmu_bench', 'measurements': m},
+                   {'name': 'payload:vmm.sh', 'measurements': w},
                    {'name': 'mediated/selftest:mediated_pmu_bench',
                     'measurements': dict(m, exits_per_1000_rdpmc=0, exits_per_pmi=3.0)},
+                   {'name': 'mediated/payload:vmm.sh', 'measurements': med},
                    {'name': 'filter/selftest:mediated_pmu_bench',
                     'measurements': {k: v for k, v in m.items() if k != 'pmis'}}]
+        costs = {'instruction': 1, 'pmu_msr': 101, 'msr': 11, 'apic': 1, 'rdpmc': 1,
+                 'world_switch': 1001}
         with tempfile.TemporaryDirectory() as d:
             saved = bench.paths.LOGS
             bench.paths.LOGS = d
             try:
                 with open(os.path.join(d, 'bench.json'), 'w') as f:
                     json.dump({'results': results}, f)
-                text, missing = bench.table('bench')
+                text, missing = bench.table('bench', costs)
             finally:
                 bench.paths.LOGS = saved
         self.assertIn('| VM-exits per 1000 RDPMC (counter 0) | 1000 | 0 | 1000 |', text)
         self.assertIn('| VM-exits per guest PMI (Linux-like PerfMonV2 handler) | 12.50 | 3.00 '
                       '| 12.50 |', text)
-        self.assertIn('| missing |', text)
-        self.assertEqual(missing, [('mediated + filter', 'pmis')])
+        # 1000 instructions + 1 world switch (1000 more) + 2 PMU MSRs (100 more each) +
+        # 1 other MSR (10 more).
+        self.assertIn('| weighted cost per CPUID exit (cycles), vPMU idle | 2210 | 2210 | 2210 |',
+                      text)
+        # Raw: (1200000 - 1000000) / 1000000; weighted: base 1000000 + 10 * 1000,
+        # record 1200000 + 110 * 1000: (1310000 - 1010000) / 1010000.
+        self.assertIn('| perf record -F 1000, 1 event: overhead, raw | 20.00% | 1.00% | missing |',
+                      text)
+        self.assertIn('| perf record -F 1000, 1 event: overhead, weighted | 29.70% | 10.89% |',
+                      text)
+        self.assertIn('- perf record -F 1000, 1 event, raw: perf-based / mediated = 20.0x', text)
+        self.assertIn(('mediated + filter', 'guest PMIs taken (counter 0, every 10000 '
+                       'instructions)'), missing)
+        self.assertIn(('mediated + filter', 'workload without perf: VM-exits'), missing)
+        self.assertNotIn(('mediated', 'workload without perf: VM-exits'), missing)
 
     def test_qemu_command(self):
         cfg = rig.load_config('fx', os.path.join(FIXTURES, 'config.toml'))

@@ -5,13 +5,25 @@
 #   vmm.sh run CPUOPT      boot with -cpu host,CPUOPT; forward the guest's results, read
 #                          KVM's statistics around the guest's counting phase, report the
 #                          vPMU mode the statistics show
+#   vmm.sh bench W CPUOPT [filter]
+#                          the benchmark's macro rows (make bench): the guest runs its
+#                          workload of W rounds without perf, with perf record, and
+#                          multiplexed (rig/guest/init); around each run, the rig's work
+#                          accounting (rig_acct read) and KVM's statistics are read, and
+#                          their differences printed as MEASURE work_<run>_<count>=N.
+#                          With "filter", the VMM's VM gets an event filter that allows
+#                          the two events the guest's perf uses (cycles 0x76, instructions
+#                          0xc0) when it is created (the LD_PRELOAD shim rig_pmu_filter.so)
 #   vmm.sh refused CPUOPT  QEMU must fail to start the VM (an include-guest perf event is
 #                          open in the rig host): its error, and KVM's warning, reported
 # The VMM's files are under /vmm (lib/steps/build-vmm.sh). Results are TAP lines, one per
 # check, and MEASURE lines; the exit code is 0 when every check passed.
 V=/vmm
 K=/sys/kernel/debug/kvm
-mode=$1 cpuopt=$2
+mode=$1
+rounds="" filter=""
+if [ "$mode" = bench ]; then rounds=$2; filter=${4:-}; shift; fi
+cpuopt=$2
 n=0 bad=0
 tap() {	# tap ok|not-ok NAME [REASON]
 	n=$((n + 1))
@@ -29,12 +41,17 @@ stat() { cat "$K/$1" 2>/dev/null || echo 0; }
 # the hard-lockup detector on (a KVM guest turns it off by default: arch/x86/kernel/kvm.c,
 # kvm_guest_init()) with the shortest period the kernel allows.
 append="console=ttyS0 quiet panic=-1 kunit.enable=0 nmi_watchdog=1 watchdog_thresh=1 rdinit=/init"
+# The benchmark's guest: no watchdog (its counter and NMIs are no part of the workload),
+# no address-space randomisation (the same run every time).
+[ -z "$rounds" ] || append="console=ttyS0 quiet panic=-1 kunit.enable=0 nmi_watchdog=0 nokaslr norandmaps rdinit=/init rigbench=$rounds"
 # Each run has its own FIFOs: nothing of an earlier run can write into this one's.
 d=/tmp/vmm.$$
 rm -rf $d && mkdir $d && mkfifo $d/l2.in $d/l2.out
 dmesg -c > /dev/null
 t0=$(cut -d' ' -f1 /proc/uptime)
-$V/bin/qemu-system-x86_64 -L $V/share -nodefaults -no-user-config -display none \
+pre=""
+[ -z "$filter" ] || pre="LD_PRELOAD=$V/lib/rig_pmu_filter.so RIG_PMU_FILTER=0x76,0xc0"
+env $pre $V/bin/qemu-system-x86_64 -L $V/share -nodefaults -no-user-config -display none \
 	-M pc -accel kvm,kernel-irqchip=on \
 	-cpu "host,$cpuopt" -smp 1 -m 256M -no-reboot \
 	-chardev pipe,id=s0,path=$d/l2 -serial chardev:s0 \
@@ -88,6 +105,36 @@ while IFS= read -r line; do
 	"L2-SYNC count-end")
 		exits1=$(stat exits) loads1=$(stat mediated_pmu_loads)
 		echo go >&3 ;;
+	"L2-SYNC work-"*-begin) t=${line#L2-SYNC work-}
+		t=${t%-begin}
+		# KVM's statistics first, the accounting last: as little as possible of
+		# this shell's own work falls into the window.
+		{ echo "kvm_exits $(stat exits)"; echo "kvm_loads $(stat mediated_pmu_loads)"; } > $d/kvm.$t.0
+		[ "$t" != record ] || { exits0=$(stat exits); loads0=$(stat mediated_pmu_loads); }
+		rig_acct read > $d/acct.$t.0
+		echo go >&3 ;;
+	"L2-SYNC work-"*-end) t=${line#L2-SYNC work-}
+		t=${t%-end}
+		rig_acct read > $d/acct.$t.1
+		{ echo "kvm_exits $(stat exits)"; echo "kvm_loads $(stat mediated_pmu_loads)"; } > $d/kvm.$t.1
+		[ "$t" != record ] || { exits1=$(stat exits); loads1=$(stat mediated_pmu_loads); }
+		cat $d/acct.$t.0 $d/kvm.$t.0 > $d/begin.$t
+		cat $d/acct.$t.1 $d/kvm.$t.1 > $d/end.$t
+		awk -v t="$t" 'NR == FNR { a[$1] = $2; next }
+			($1 in a) { printf "MEASURE work_%s_%s=%.0f\n", t, $1, $2 - a[$1] }' \
+			$d/begin.$t $d/end.$t | tee $d/measure.$t
+		# The model's count of #VMEXITs must be KVM's, and every exit but the
+		# last be followed by a VMRUN (each exit is one of KVM's; the guest
+		# waits on the console at the window's ends).
+		if r=$(awk -F'[_=]' '{ v[$(NF - 2) "_" $(NF - 1)] = $NF }
+			END { x = v["vmexits_host"]; k = v["kvm_exits"]; r = v["vmruns_host"]
+			      printf "%d #VMEXITs, KVM %d exits, %d VMRUNs", x, k, r
+			      exit !(x == k && r <= x && r >= x - 1) }' $d/measure.$t); then
+			tap ok "accounting:$t" "$r"
+		else
+			tap not-ok "accounting:$t" "$r"
+		fi
+		echo go >&3 ;;
 	"L2-SYNC "*) echo go >&3 ;;
 	L2-DONE) done=1
 		break ;;
@@ -117,6 +164,13 @@ if alive $qpid; then rc=stuck; else wait $qpid; rc=$?; fi
 kill $wpid 2>/dev/null
 sed 's/^/# qemu: /' $d/qemu.out
 t1=$(cut -d' ' -f1 /proc/uptime)
+if [ -n "$filter" ]; then
+	f=$(grep -m1 '^rig_pmu_filter:' $d/qemu.out)
+	case $f in
+	*" events allowed "*) tap ok vm-event-filter "${f#rig_pmu_filter: }" ;;
+	*) tap not-ok vm-event-filter "${f:-the shim said nothing}" ;;
+	esac
+fi
 if [ -n "$done" ] && [ "$rc" = 0 ]; then tap ok guest-completes; else
 	tap not-ok guest-completes "QEMU exit code $rc$([ -n "$done" ] || echo ', the guest did not finish')"
 fi
