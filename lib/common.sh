@@ -23,7 +23,7 @@ else
 fi
 export BUILD
 KTREE=$BUILD/linux			# the kernel tree (a git repo: base + one commit per patch)
-KOBJ=$BUILD/obj/linux			# out-of-tree kernel build dir
+KOBJ=${RIG_KOBJ:-$BUILD/obj/linux}	# out-of-tree kernel build dir (make bench: its own)
 LOGS=$BUILD/logs
 PY=/usr/bin/python3			# Debian's python, not whatever is first on PATH
 export CCACHE_DIR=$CACHE/ccache

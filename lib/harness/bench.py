@@ -71,12 +71,13 @@ def load_costs(path=None):
 
 def weighted(raw, counts, costs):
     """The weighted cost of work of `raw` instructions with `counts` {class: n} and
-    `counts['vmruns']` world switches: each event costs its table entry instead of the
-    one instruction it is counted as."""
-    extra = counts.get('vmruns', 0) * (costs['world_switch'] - 1)
+    `counts['vmruns']` world switches: an instruction costs the table's `instruction`, and
+    each event its own entry instead of the one instruction it is counted as."""
+    ci = costs['instruction']
+    extra = counts.get('vmruns', 0) * (costs['world_switch'] - ci)
     for cls, entry in CLASSES:
-        extra += counts.get(cls, 0) * (costs[entry] - 1)
-    return raw + extra
+        extra += counts.get(cls, 0) * (costs[entry] - ci)
+    return raw * ci + extra
 
 
 def _run_counts(m, run):
@@ -212,7 +213,7 @@ def table(config='bench', costs=None):
 
     # Without the tree's commit id, which differs between machines for the same series.
     kernel = re.sub(r'-g[0-9a-f]+(-dirty)?$', '', _read(os.path.join(
-        paths.BUILD, 'obj', 'linux', 'include', 'config', 'kernel.release')))
+        paths.KOBJ, 'include', 'config', 'kernel.release')))
     nr_patches = len(glob.glob(os.path.join(paths.TOP, 'patches', '0*.patch'))) - 1
     kernel += f' + the series ({nr_patches} patches)'
     qemu = _read(os.path.join(paths.BUILD, 'qemu-bin', 'version'))

@@ -7,7 +7,8 @@ BUILD = os.environ.get('BUILD') or os.path.join(TOP, 'build')
 # RIG_LOGS: where boots outside `make check` (make, make boot, make shell) keep their logs,
 # so that `make judge` still finds the last check's.
 LOGS = os.environ.get('RIG_LOGS') or os.path.join(BUILD, 'logs')
-KOBJ = os.path.join(BUILD, 'obj', 'linux')
+# RIG_KOBJ: the kernel build of `make bench` (kconfig/bench.config), as in lib/common.sh.
+KOBJ = os.environ.get('RIG_KOBJ') or os.path.join(BUILD, 'obj', 'linux')
 
 
 def log(name):

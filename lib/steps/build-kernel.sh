@@ -2,8 +2,9 @@
 # Configure and build the kernel tree out of tree, with ccache: bzImage plus the KVM modules.
 # The .config is regenerated from x86_64_defconfig + kvm_guest.config + kconfig/rig.config
 # (+ kconfig/series.config, the options the series itself adds, except for the unpatched base
-# of `make baseline`) and replaced only when its content changes, so an unchanged tree rebuilds
-# in seconds.
+# of `make baseline`; + $RIG_KCONFIG_EXTRA, a last fragment: kconfig/bench.config for
+# `make bench`, which builds in its own $RIG_KOBJ) and replaced only when its content changes,
+# so an unchanged tree rebuilds in seconds.
 . "$(dirname "$0")/../common.sh"
 
 export KBUILD_BUILD_TIMESTAMP="Thu Jan  1 00:00:00 UTC 1970" KBUILD_BUILD_USER=rig KBUILD_BUILD_HOST=rig
@@ -15,11 +16,16 @@ mkdir -p "$gen" "$KOBJ"
 run_logged "$LOGS/kconfig.log" "${KMAKE[@]}" O="$gen" x86_64_defconfig kvm_guest.config
 fragments=("$TOP/kconfig/rig.config")
 [ "${SERIES_NONE:-0}" = 1 ] || fragments+=("$TOP/kconfig/series.config")
+[ -z "${RIG_KCONFIG_EXTRA:-}" ] || fragments+=("$RIG_KCONFIG_EXTRA")
 run_logged "$LOGS/kconfig-merge.log" "$KTREE/scripts/kconfig/merge_config.sh" -m -O "$gen" \
 	"$gen/.config" "${fragments[@]}"
 run_logged "$LOGS/kconfig-olddefconfig.log" "${KMAKE[@]}" O="$gen" olddefconfig
-# Kconfig silently drops options whose dependencies are unmet: check every one we asked for.
-kconfig_check "$gen/.config" "${fragments[@]}" ||
+# Kconfig silently drops options whose dependencies are unmet: check every one we asked for
+# (where fragments disagree, the last one's word, as merge_config.sh takes it).
+awk '{ k = $0; sub(/^# /, "", k); sub(/[= ].*/, "", k) } k ~ /^CONFIG_/ { v[k] = $0; o[k] = NR }
+	END { for (k in v) print o[k], v[k] }' "${fragments[@]}" | sort -n | cut -d' ' -f2- \
+	> "$gen/fragments.merged"
+kconfig_check "$gen/.config" "$gen/fragments.merged" ||
 	die "the kernel config lost options of kconfig/*.config (dependencies unmet?)"
 if ! cmp -s "$gen/.config" "$KOBJ/.config"; then
 	cp "$gen/.config" "$KOBJ/.config"

@@ -381,6 +381,10 @@ class RigTest(unittest.TestCase):
                        'instructions)'), missing)
         self.assertIn(('mediated + filter', 'workload without perf: VM-exits'), missing)
         self.assertNotIn(('mediated', 'workload without perf: VM-exits'), missing)
+        # An instruction costing 2 cycles: each event costs its entry instead of 2.
+        self.assertEqual(bench.weighted(10, {'vmruns': 1, 'pmu_msrs': 1},
+                                        dict(costs, instruction=2, world_switch=5,
+                                             pmu_msr=3, msr=2, apic=2, rdpmc=2)), 24)
 
     def test_qemu_command(self):
         cfg = rig.load_config('fx', os.path.join(FIXTURES, 'config.toml'))
