@@ -368,8 +368,10 @@ class RigTest(unittest.TestCase):
                       '| 12.50 |', text)
         # 1000 instructions + 1 world switch (1000 more) + 2 PMU MSRs (100 more each) +
         # 1 other MSR (10 more).
-        self.assertIn('| weighted cost per CPUID exit (cycles), vPMU idle | 2210 | 2210 | 2210 |',
-                      text)
+        self.assertIn('| weighted CPUID exit with the world switch (cycles), vPMU idle | 2210 | 2210 '
+                      '| 2210 |', text)
+        self.assertIn('| weighted host work per CPUID exit (cycles), vPMU idle | 1210 | 1210 '
+                      '| 1210 |', text)
         # Raw: (1200000 - 1000000) / 1000000; weighted: base 1000000 + 10 * 1000,
         # record 1200000 + 110 * 1000: (1310000 - 1010000) / 1010000.
         self.assertIn('| perf record -F 1000, 1 event: overhead, raw | 20.00% | 1.00% | missing |',
@@ -381,6 +383,12 @@ class RigTest(unittest.TestCase):
                        'instructions)'), missing)
         self.assertIn(('mediated + filter', 'workload without perf: VM-exits'), missing)
         self.assertNotIn(('mediated', 'workload without perf: VM-exits'), missing)
+        # A calibrated world switch: the published exit (5000) less the weighted host work
+        # of the mediated idle CPUID exit (1210), plus the VMRUN's own instruction.
+        cal, why = bench.calibrate(dict(costs, world_switch=('calibrated', 5000)),
+                                   {'mediated': m})
+        self.assertEqual(cal['world_switch'], 3791)
+        self.assertIn('**3791 cycles**', why)
         # An instruction costing 2 cycles: each event costs its entry instead of 2.
         self.assertEqual(bench.weighted(10, {'vmruns': 1, 'pmu_msrs': 1},
                                         dict(costs, instruction=2, world_switch=5,

@@ -13,9 +13,14 @@
  *                   more than N + SLACK; the instruction count grows; with no
  *                   guest running, nothing is counted in guest mode and no
  *                   VMRUN or #VMEXIT happens.
- *   rig_acct read   prints every count as "<class>_<mode> <value>", for
+ *   rig_acct read begin|end
+ *                   prints every count as "<class>_<mode> <value>", and KVM's
+ *                   exit count (debugfs "exits") as "kvm_exits <value>", for
  *                   tests/rig-progs/vmm.sh, which reads them around the L2
- *                   guest's benchmark workloads.
+ *                   guest's benchmark workloads.  KVM's count is read right
+ *                   after the MSRs at the window's begin and right before them
+ *                   at its end, so that every exit KVM counts in its window is
+ *                   in the model's.
  *
  * Exit: 0 pass, 1 fail, 4 skip (no MSR device; a CPU, whose RDMSR #GPs so
  * that read() fails with EIO; or a QEMU without the accounting, which reads
@@ -57,6 +62,19 @@ static int read_all(uint64_t acct[NR_ACCT][2])
 	return 0;
 }
 
+/* KVM's count of VM-exits, of all VMs (debugfs). */
+static int kvm_exits(unsigned long long *v)
+{
+	FILE *f = fopen("/sys/kernel/debug/kvm/exits", "r");
+	int ok = f && fscanf(f, "%llu", v) == 1;
+
+	if (f)
+		fclose(f);
+	if (!ok)
+		printf("# reading /sys/kernel/debug/kvm/exits failed\n");
+	return !ok;
+}
+
 static void reads(uint32_t msr, int n)
 {
 	uint64_t v;
@@ -78,6 +96,7 @@ static void check(const char *what, uint64_t got, uint64_t lo, uint64_t hi)
 int main(int argc, char **argv)
 {
 	uint64_t a[NR_ACCT][2], b[NR_ACCT][2];
+	unsigned long long exits;
 	char path[64];
 	int c;
 
@@ -91,7 +110,12 @@ int main(int argc, char **argv)
 		printf("SKIP: no work accounting MSRs (they read 0: not the rig's QEMU)\n");
 		return KSFT_SKIP;
 	}
-	if (argc > 1 && !strcmp(argv[1], "read")) {
+	if (argc > 2 && !strcmp(argv[1], "read")) {
+		if (!strcmp(argv[2], "end") && (kvm_exits(&exits) || read_all(a)))
+			return 1;
+		if (strcmp(argv[2], "end") && kvm_exits(&exits))
+			return 1;
+		printf("kvm_exits %llu\n", exits);
 		for (c = 0; c < NR_ACCT; c++)
 			printf("%s_host %llu\n%s_guest %llu\n",
 			       names[c], (unsigned long long)a[c][0],
