@@ -30,7 +30,7 @@ int ioctl(int fd, unsigned long request, ...)
 		struct kvm_pmu_event_filter f;
 		__u64 events[MAX_EVENTS];
 	} filter = { .f = { .action = KVM_PMU_EVENT_ALLOW } };
-	const char *list = getenv("RIG_PMU_FILTER");
+	const char *list;
 	char *end;
 	va_list ap;
 	void *arg;
@@ -39,10 +39,19 @@ int ioctl(int fd, unsigned long request, ...)
 	va_start(ap, request);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (!real)
+	if (!real) {
 		real = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+		if (!real) {
+			errno = ENOSYS;
+			return -1;
+		}
+	}
 	vm = real(fd, request, arg);
-	if (request != KVM_CREATE_VM || vm < 0 || !list)
+	/* Nothing more than the call itself for every other ioctl (KVM_RUN...). */
+	if (request != KVM_CREATE_VM || vm < 0)
+		return vm;
+	list = getenv("RIG_PMU_FILTER");
+	if (!list)
 		return vm;
 
 	while (*list && filter.f.nevents < MAX_EVENTS) {

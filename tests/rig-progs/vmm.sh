@@ -33,7 +33,10 @@ tap() {	# tap ok|not-ok NAME [REASON]
 	fi
 }
 stat() { cat "$K/$1" 2>/dev/null || echo 0; }
-kvm_stats() { echo "kvm_loads $(stat mediated_pmu_loads)"; }
+kvm_stats() {	# the statistics of a window beside the exit count: the mediated loads, and
+		# the exits that go out to the VMM or halt (where the host's work is not KVM's)
+	for k in mediated_pmu_loads io_exits mmio_exits halt_exits; do echo "kvm_$k $(stat $k)"; done
+}
 acct() {	# acct begin|end FILE: the rig's work accounting and KVM's exit count into FILE
 	rig_acct read $1 > "$2" 2>&1 || { sed 's/^/# rig_acct: /' "$2"; : > "$2"; }
 }
