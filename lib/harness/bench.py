@@ -189,8 +189,11 @@ NOTES = """Reading these rows:
   host outside the VM's exits, whose cause is not established. That is the noise floor of the
   1-2% overheads, and of the filter column's difference from the mediated one.
 - VM-exits per guest PMI: 3 per PMI are the PMI's interrupt, the LVTPC write and the
-  intercepted IRET (the last one goes with vNMI hardware); the rest (0.03) are not attributed
-  by KVM's statistics (the selftest prints the exits of some kinds in its log)."""
+  intercepted IRET (the last one goes with vNMI hardware); the rest (a few hundredths) are
+  not attributed by KVM's statistics (the selftest prints the exits of some kinds in its log;
+  KVM injects 202 NMIs for 200 PMIs).
+- The VM-exits to the VMM and the HLTs are the same in every mode: the base runs' spread is
+  not there either."""
 
 
 def _targets(got, oh):
