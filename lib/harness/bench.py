@@ -181,9 +181,8 @@ NOTES = """Reading these rows:
   (the PMI's interrupt; its LVTPC write, intercepted without AVIC; the IRET that KVM intercepts
   because the rig's nested SVM has no vNMI; presumably the selector writes of perf's frequency
   adjustment at each tick, not counted apart), each with a PMU switch (the CPUID rows below),
-  and the guest's own perf work per
-  sample is the same in every mode; the perf-based vPMU's exits cost the rig's host about
-  3.5k instructions each, its multiplexing far more.
+  and the guest's own perf work per sample is the same in every mode; the perf-based vPMU's
+  exits cost the rig's host about 3.5k instructions each, its multiplexing far more.
 - The three base runs (no perf) have the same guest instructions (within 0.01%) and about the
   same exits, but their host instructions differ by up to about 1% of the run: work of the L1
   host outside the VM's exits, whose cause is not established. That is the noise floor of the
